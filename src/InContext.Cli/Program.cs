@@ -1,3 +1,24 @@
-using TorchSharp;
-var t = torch.ones(3) * 2;
-Console.WriteLine(t.sum().item<float>());
+using System.CommandLine;
+using InContext;
+using InContext.Cli;
+
+// The whole surface of the `icl` tool. Each command parses its arguments and calls the
+// library; printing lives in Console*.cs beside this file.
+var root = new RootCommand("InContext: train transformers to learn function classes in context (Garg et al. 2022), and measure them against classical learners.");
+root.Subcommands.Add(TrainCommand.Create());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+try
+{
+    return parse.Invoke();
+}
+catch (InputException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}

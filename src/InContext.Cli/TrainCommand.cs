@@ -1,0 +1,58 @@
+using System.CommandLine;
+using InContext.Config;
+using InContext.Training;
+using Spectre.Console;
+
+namespace InContext.Cli;
+
+static class TrainCommand
+{
+    public static Command Create()
+    {
+        var config = new Argument<string?>("config") { Description = "Config file (YAML, with inherit), or an existing run folder to resume. Default: the embedded CPU quickstart.", Arity = ArgumentArity.ZeroOrOne };
+        var outDir = new Option<string?>("--out") { Description = "Parent folder of the run (overrides the config's out_dir)." };
+        var runId = new Option<string?>("--run-id") { Description = "Run folder name; an existing run is resumed. Default: a fresh id." };
+        var steps = new Option<int?>("--steps") { Description = "Total steps to train (overrides training.train_steps; a resumed run stops at this step)." };
+        var seed = new Option<long?>("--seed") { Description = "Seed for the model's initialisation and every batch (overrides training.seed)." };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var testRun = new Option<bool>("--test-run") { Description = "100 steps at the curriculum's end values; writes nothing." };
+        var cmd = new Command("train", "Train an in-context learner; resumes an existing run folder.") { config, outDir, runId, steps, seed, device, testRun };
+        cmd.SetAction(p => Run(p.GetValue(config), p.GetValue(outDir), p.GetValue(runId), p.GetValue(steps), p.GetValue(seed), p.GetValue(device), p.GetValue(testRun)));
+        return cmd;
+    }
+
+    static int Run(string? configPath, string? outDir, string? runId, int? steps, long? seed, string? deviceName, bool testRun)
+    {
+        var device = Devices.Parse(deviceName);
+        RunConfig config;
+        if (configPath != null && Directory.Exists(configPath))
+        {
+            // A run folder: resume it where it stands.
+            var folder = new RunFolder(configPath);
+            config = folder.LoadConfig();
+            outDir = Path.GetDirectoryName(folder.Path);
+            runId = folder.Name;
+        }
+        else config = configPath != null ? RunConfig.Load(configPath) : RunConfig.Quickstart();
+        if (seed is { } s) config = config with { Training = config.Training with { Seed = s } };
+        if (steps is < 1) throw new InputException($"--steps {steps}: must be at least 1");
+
+        if (testRun || config.TestRun)
+        {
+            using var test = new Trainer(config.AsTestRun(), run: null, device);
+            ConsoleProgress.Train(test, null, $"test run ({config.Training.Task})");
+            return 0;
+        }
+
+        var (run, runConfig, resumes) = Runs.Prepare(config, outDir, runId);
+        if (seed is { } s2 && resumes && runConfig.Training.Seed != s2)
+            throw new InputException($"--seed {s2}: the run in {run.Path} was trained with seed {runConfig.Training.Seed}; a resumed run keeps its seed");
+        using var trainer = new Trainer(runConfig, run, device);
+        var total = steps ?? runConfig.Training.TrainSteps;
+        AnsiConsole.MarkupLineInterpolated($"[bold]{(resumes ? "Resuming" : "Training")}[/] {runConfig.Training.Task}, model {runConfig.Model.NEmbd}/{runConfig.Model.NLayer}/{runConfig.Model.NHead}, d={runConfig.Model.NDims}, on {device.type} -> {run.Path}");
+        if (resumes) AnsiConsole.MarkupLineInterpolated($"  at step {trainer.NextStep} of {total}");
+        ConsoleProgress.Train(trainer, total, runConfig.Wandb.Name ?? runConfig.Training.Task);
+        AnsiConsole.MarkupLineInterpolated($"Run folder: {run.Path}");
+        return 0;
+    }
+}

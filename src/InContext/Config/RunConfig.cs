@@ -1,0 +1,195 @@
+using InContext.Tasks;
+
+namespace InContext.Config;
+
+/// <summary>The paper's <c>model</c> section (conf/models/*.yaml).</summary>
+public sealed record ModelConfig(string Family, int NDims, int NPositions, int NEmbd, int NLayer, int NHead);
+
+/// <summary>One curriculum schedule: starts at Start, grows by Inc every Interval steps, capped at End.</summary>
+public sealed record Schedule(int Start, int End, int Inc, int Interval);
+
+public sealed record CurriculumConfig(Schedule Dims, Schedule Points);
+
+/// <summary>The paper's <c>training</c> section, plus <c>seed</c> (ours) for reproducible runs.</summary>
+public sealed record TrainingConfig(
+    string Task,
+    Dictionary<string, object?> TaskKwargs,
+    int? NumTasks,
+    int? NumTrainingExamples,
+    string Data,
+    int BatchSize,
+    double LearningRate,
+    int TrainSteps,
+    int SaveEverySteps,
+    int KeepEverySteps,
+    string? ResumeId,
+    CurriculumConfig Curriculum,
+    long Seed);
+
+/// <summary>The paper's <c>wandb</c> section: names for logging, and how often to log.</summary>
+public sealed record WandbConfig(string Project, string Entity, string Notes, string? Name, int LogEverySteps);
+
+/// <summary>
+/// A whole run configuration, validated once at the edge: every later stage can trust it.
+/// </summary>
+public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, WandbConfig Wandb, string OutDir, bool TestRun)
+{
+    public static readonly string[] Families = { "gpt2" };
+    public static readonly string[] DataSamplers = { "gaussian" };
+
+    /// <summary>Loads a config file (resolving <c>inherit</c>) and validates it; errors name the file and key path.</summary>
+    public static RunConfig Load(string path)
+    {
+        var tree = YamlTree.LoadWithInherit(path);
+        return FromTree(Path.GetFullPath(path), tree) with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) };
+    }
+
+    /// <summary>
+    /// The embedded CPU default (conf/quickstart.yaml), read as if it stood in
+    /// <c>&lt;current folder&gt;/conf/</c>, so its runs go to <c>./runs</c>.
+    /// </summary>
+    public static RunConfig Quickstart()
+    {
+        using var stream = typeof(RunConfig).Assembly.GetManifestResourceStream("InContext.quickstart.yaml")!;
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd(), "quickstart.yaml (embedded)") with { BaseDirectory = Path.Combine(Directory.GetCurrentDirectory(), "conf") };
+    }
+
+    /// <summary>The folder relative <c>out_dir</c>s are resolved against: the config file's (the current folder for in-memory configs).</summary>
+    public string? BaseDirectory { get; init; }
+
+    /// <summary><c>out_dir</c> as an absolute path.</summary>
+    public string ResolvedOutDir => Path.GetFullPath(OutDir, BaseDirectory ?? Directory.GetCurrentDirectory());
+
+    /// <summary>Parses config text (no inherit) — for tests and programs that build configs in memory.</summary>
+    public static RunConfig Parse(string yaml, string name = "<config>") => FromTree(name, YamlTree.Parse(name, yaml));
+
+    public static RunConfig FromTree(string file, Dictionary<string, object?> tree)
+    {
+        var root = new Section(file, "", tree);
+
+        var m = root.Sub("model");
+        var model = new ModelConfig(
+            m.Choice("family", Families, "gpt2"), m.Int("n_dims"), m.Int("n_positions"),
+            m.Int("n_embd"), m.Int("n_layer"), m.Int("n_head"));
+        m.EnsureNoUnknownKeys();
+
+        var t = root.Sub("training");
+        var task = t.Choice("task", TaskRegistry.Names);
+        var kwargsSection = t.Sub("task_kwargs", required: false);
+        var c = t.Sub("curriculum");
+        var curriculum = new CurriculumConfig(ReadSchedule(c, "dims"), ReadSchedule(c, "points"));
+        c.EnsureNoUnknownKeys();
+        var training = new TrainingConfig(
+            task,
+            tree.TryGetValue("training", out var tr) && tr is Dictionary<string, object?> trd && trd.TryGetValue("task_kwargs", out var kw) && kw is Dictionary<string, object?> kwd ? kwd : new(),
+            t.IntOrNull("num_tasks"), t.IntOrNull("num_training_examples"),
+            t.Choice("data", DataSamplers, "gaussian"),
+            t.Int("batch_size", 64), t.Double("learning_rate", 3e-4), t.Int("train_steps", 1000),
+            t.Int("save_every_steps", 1000), t.Int("keep_every_steps", -1), t.StringOrNull("resume_id"),
+            curriculum, t.Int("seed", 0));
+        t.EnsureNoUnknownKeys();
+
+        var w = root.Sub("wandb", required: false);
+        var wandb = new WandbConfig(w.String("project", "in-context-training"), w.String("entity", "in-context"),
+            w.StringOrNull("notes") ?? "", w.StringOrNull("name"), w.Int("log_every_steps", 10));
+        w.EnsureNoUnknownKeys();
+
+        var config = new RunConfig(model, training, wandb, root.String("out_dir"), root.Bool("test_run", false));
+        root.EnsureNoUnknownKeys();
+
+        config.Validate(root, t, m, c, w);
+        // Building the function class once checks its task_kwargs (names, types, ranges).
+        TaskRegistry.Create(task, kwargsSection, model.NDims);
+        kwargsSection.EnsureNoUnknownKeys();
+        return config;
+    }
+
+    static Schedule ReadSchedule(Section curriculum, string key)
+    {
+        var s = curriculum.Sub(key);
+        var schedule = new Schedule(s.Int("start"), s.Int("end"), s.Int("inc"), s.Int("interval"));
+        s.EnsureNoUnknownKeys();
+        if (schedule.Start < 1) throw s.Error("start", $"must be at least 1, found {schedule.Start}");
+        if (schedule.End < schedule.Start) throw s.Error("end", $"must be at least start ({schedule.Start}), found {schedule.End}");
+        if (schedule.Inc < 0) throw s.Error("inc", $"must not be negative, found {schedule.Inc}");
+        if (schedule.Interval < 1) throw s.Error("interval", $"must be at least 1, found {schedule.Interval}");
+        return schedule;
+    }
+
+    /// <summary>Impossible values, caught before any training starts.</summary>
+    void Validate(Section root, Section t, Section m, Section c, Section w)
+    {
+        void Positive(Section s, string key, int value) { if (value < 1) throw s.Error(key, $"must be at least 1, found {value}"); }
+        Positive(m, "n_dims", Model.NDims);
+        Positive(m, "n_positions", Model.NPositions);
+        Positive(m, "n_embd", Model.NEmbd);
+        Positive(m, "n_layer", Model.NLayer);
+        Positive(m, "n_head", Model.NHead);
+        if (Model.NEmbd % Model.NHead != 0)
+            throw m.Error("n_embd", $"must be divisible by n_head ({Model.NHead}), found {Model.NEmbd}");
+        var cur = Training.Curriculum;
+        if (cur.Dims.End > Model.NDims)
+            throw c.Sub("dims").Error("end", $"must be at most model.n_dims ({Model.NDims}), found {cur.Dims.End}");
+        if (cur.Points.End > Model.NPositions)
+            throw c.Sub("points").Error("end", $"must be at most model.n_positions ({Model.NPositions}), found {cur.Points.End}");
+        Positive(t, "batch_size", Training.BatchSize);
+        Positive(t, "train_steps", Training.TrainSteps);
+        Positive(t, "save_every_steps", Training.SaveEverySteps);
+        if (!(Training.LearningRate > 0)) throw t.Error("learning_rate", $"must be positive, found {Training.LearningRate}");
+        if (Training.NumTasks is < 1) throw t.Error("num_tasks", $"must be at least 1 (or null), found {Training.NumTasks}");
+        if (Training.NumTrainingExamples is { } n && n < Training.BatchSize)
+            throw t.Error("num_training_examples", $"must be at least batch_size ({Training.BatchSize}) so a batch has distinct seeds, found {n}");
+        if (Training.Seed < 0) throw t.Error("seed", $"must not be negative, found {Training.Seed}");
+        Positive(w, "log_every_steps", Wandb.LogEverySteps);
+    }
+
+    /// <summary>The paper's test run: 100 steps at the curriculum's end values (nothing is written).</summary>
+    public RunConfig AsTestRun()
+    {
+        var c = Training.Curriculum;
+        return this with
+        {
+            TestRun = true,
+            Training = Training with
+            {
+                TrainSteps = 100,
+                Curriculum = new CurriculumConfig(c.Dims with { Start = c.Dims.End }, c.Points with { Start = c.Points.End }),
+            },
+        };
+    }
+
+    /// <summary>The resolved config as a tree in the paper's schema (inherit flattened), for config.yaml.</summary>
+    public Dictionary<string, object?> ToTree()
+    {
+        static Dictionary<string, object?> S(Schedule s) => new() { ["start"] = s.Start, ["end"] = s.End, ["inc"] = s.Inc, ["interval"] = s.Interval };
+        return new()
+        {
+            ["model"] = new Dictionary<string, object?>
+            {
+                ["family"] = Model.Family, ["n_dims"] = Model.NDims, ["n_positions"] = Model.NPositions,
+                ["n_embd"] = Model.NEmbd, ["n_layer"] = Model.NLayer, ["n_head"] = Model.NHead,
+            },
+            ["training"] = new Dictionary<string, object?>
+            {
+                ["task"] = Training.Task, ["task_kwargs"] = Training.TaskKwargs,
+                ["num_tasks"] = Training.NumTasks, ["num_training_examples"] = Training.NumTrainingExamples,
+                ["data"] = Training.Data, ["batch_size"] = Training.BatchSize, ["learning_rate"] = Training.LearningRate,
+                ["train_steps"] = Training.TrainSteps, ["save_every_steps"] = Training.SaveEverySteps,
+                ["keep_every_steps"] = Training.KeepEverySteps, ["resume_id"] = Training.ResumeId,
+                ["curriculum"] = new Dictionary<string, object?> { ["dims"] = S(Training.Curriculum.Dims), ["points"] = S(Training.Curriculum.Points) },
+                ["seed"] = Training.Seed,
+            },
+            ["wandb"] = new Dictionary<string, object?>
+            {
+                ["project"] = Wandb.Project, ["entity"] = Wandb.Entity, ["notes"] = Wandb.Notes,
+                ["name"] = Wandb.Name, ["log_every_steps"] = Wandb.LogEverySteps,
+            },
+            ["out_dir"] = OutDir,
+            ["test_run"] = TestRun,
+        };
+    }
+
+    /// <summary>Writes the resolved config as YAML, atomically.</summary>
+    public void Save(string path) => YamlWriter.WriteAtomically(path, ToTree());
+}

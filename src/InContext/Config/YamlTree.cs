@@ -1,0 +1,102 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace InContext.Config;
+
+/// <summary>
+/// Reads YAML into plain trees (ordered dictionaries, lists, string scalars or null) and
+/// resolves the paper's <c>inherit:</c> key: a list of files, relative to the including
+/// file, merged depth-first, the including file's keys winning.
+/// </summary>
+public static class YamlTree
+{
+    /// <summary>A scalar as written in YAML, with whether it was quoted (quoted scalars are always strings).</summary>
+    public sealed record Scalar(string Text, bool Quoted);
+
+    public static Dictionary<string, object?> LoadWithInherit(string path) => LoadWithInherit(Path.GetFullPath(path), new Stack<string>());
+
+    static Dictionary<string, object?> LoadWithInherit(string path, Stack<string> chain)
+    {
+        if (chain.Contains(path))
+            throw new ConfigException(path, "inherit", $"inherits itself through {string.Join(" -> ", chain.Reverse().Append(path).Select(Path.GetFileName))}");
+        if (!System.IO.File.Exists(path))
+            throw new ConfigException(path, "", chain.Count == 0 ? "file not found" : $"file not found (inherited from {chain.Peek()})");
+        var own = Parse(path, System.IO.File.ReadAllText(path));
+        chain.Push(path);
+        var merged = new Dictionary<string, object?>();
+        if (own.Remove("inherit", out var inherit) && inherit != null)
+        {
+            var parents = inherit switch
+            {
+                List<object?> list => list,
+                Scalar s => new List<object?> { s },
+                _ => throw new ConfigException(path, "inherit", "expected a list of file names"),
+            };
+            foreach (var parent in parents)
+            {
+                if (parent is not Scalar name)
+                    throw new ConfigException(path, "inherit", "expected a list of file names");
+                var parentPath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, name.Text));
+                Merge(merged, LoadWithInherit(parentPath, chain));
+            }
+        }
+        chain.Pop();
+        Merge(merged, own);
+        return merged;
+    }
+
+    /// <summary>Deep-merges <paramref name="top"/> into <paramref name="into"/>; mappings merge, everything else is replaced.</summary>
+    public static void Merge(Dictionary<string, object?> into, Dictionary<string, object?> top)
+    {
+        foreach (var (key, value) in top)
+        {
+            if (value is Dictionary<string, object?> sub && into.TryGetValue(key, out var existing) && existing is Dictionary<string, object?> below)
+                Merge(below, sub);
+            else
+                into[key] = value is Dictionary<string, object?> d ? Clone(d) : value;
+        }
+    }
+
+    static Dictionary<string, object?> Clone(Dictionary<string, object?> d)
+    {
+        var copy = new Dictionary<string, object?>();
+        Merge(copy, d);
+        return copy;
+    }
+
+    public static Dictionary<string, object?> Parse(string file, string text)
+    {
+        var stream = new YamlStream();
+        try { stream.Load(new StringReader(text)); }
+        catch (YamlException e) { throw new ConfigException(file, "", $"not valid YAML at line {e.Start.Line}: {e.Message}"); }
+        if (stream.Documents.Count == 0) return new Dictionary<string, object?>();
+        return Convert(file, "", stream.Documents[0].RootNode) switch
+        {
+            Dictionary<string, object?> d => d,
+            null => new Dictionary<string, object?>(),
+            _ => throw new ConfigException(file, "", "expected a mapping of sections at the top level"),
+        };
+    }
+
+    static object? Convert(string file, string path, YamlNode node) => node switch
+    {
+        YamlMappingNode map => ConvertMap(file, path, map),
+        YamlSequenceNode seq => seq.Children.Select((c, i) => Convert(file, $"{path}[{i}]", c)).ToList(),
+        YamlScalarNode s when s.Style is ScalarStyle.Plain && (s.Value is null or "" or "~" or "null" or "Null" or "NULL") => null,
+        YamlScalarNode s => new Scalar(s.Value ?? "", s.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted),
+        _ => throw new ConfigException(file, path, "unsupported YAML node"),
+    };
+
+    static Dictionary<string, object?> ConvertMap(string file, string path, YamlMappingNode map)
+    {
+        var d = new Dictionary<string, object?>();
+        foreach (var (k, v) in map.Children)
+        {
+            var key = (k as YamlScalarNode)?.Value ?? throw new ConfigException(file, path, "keys must be plain names");
+            var child = path.Length == 0 ? key : $"{path}.{key}";
+            if (d.ContainsKey(key)) throw new ConfigException(file, child, "key given twice");
+            d[key] = Convert(file, child, v);
+        }
+        return d;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using Scalar = InContext.Config.YamlTree.Scalar;
+
+namespace InContext.Config;
+
+/// <summary>
+/// Writes plain trees (as <see cref="YamlTree"/> reads them, or built from records) as block
+/// YAML. Hand-written because the trees mix typed values and parsed scalars, and the output
+/// must read back through <see cref="YamlTree"/> to the same config.
+/// </summary>
+public static class YamlWriter
+{
+    public static string Write(Dictionary<string, object?> tree)
+    {
+        var sb = new StringBuilder();
+        WriteMap(sb, tree, 0);
+        return sb.ToString();
+    }
+
+    public static void WriteAtomically(string path, Dictionary<string, object?> tree)
+    {
+        var tmp = path + ".tmp";
+        System.IO.File.WriteAllText(tmp, Write(tree));
+        System.IO.File.Move(tmp, path, overwrite: true);
+    }
+
+    static void WriteMap(StringBuilder sb, Dictionary<string, object?> map, int indent)
+    {
+        foreach (var (key, value) in map)
+        {
+            sb.Append(' ', indent).Append(key).Append(':');
+            switch (value)
+            {
+                case Dictionary<string, object?> d when d.Count == 0: sb.Append(" {}\n"); break;
+                case Dictionary<string, object?> d: sb.Append('\n'); WriteMap(sb, d, indent + 2); break;
+                case List<object?> l when l.Count == 0: sb.Append(" []\n"); break;
+                case List<object?> l:
+                    sb.Append('\n');
+                    foreach (var item in l) sb.Append(' ', indent + 2).Append("- ").Append(ScalarText(item)).Append('\n');
+                    break;
+                default: sb.Append(' ').Append(ScalarText(value)).Append('\n'); break;
+            }
+        }
+    }
+
+    static string ScalarText(object? v) => v switch
+    {
+        null => "null",
+        bool b => b ? "true" : "false",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable n => n.ToString(null, CultureInfo.InvariantCulture),
+        Scalar { Quoted: true } s => Quote(s.Text),
+        Scalar s => s.Text,
+        string s => Quote(s),
+        _ => throw new ArgumentException($"cannot write {v.GetType().Name} as YAML"),
+    };
+
+    static string Quote(string s) => "'" + s.Replace("'", "''") + "'";
+}

@@ -1,0 +1,137 @@
+using System.Collections;
+using InContext.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace InContext.Interop;
+
+/// <summary>What a PyTorch checkpoint holds once read: a model state dict, and for a
+/// training state (<c>state.pt</c>) the Adam state and the step.</summary>
+public sealed class CheckpointContents : IDisposable
+{
+    public required Dictionary<string, Tensor> Model { get; init; }
+    public Hashtable? Optimizer { get; init; }
+    /// <summary>Index of the last completed step (the paper's <c>train_step</c>).</summary>
+    public int? TrainStep { get; init; }
+    public required string Path { get; init; }
+
+    public void Dispose() { foreach (var t in Model.Values) t.Dispose(); }
+}
+
+/// <summary>
+/// Reads and writes the paper's checkpoint files (<c>torch.save</c>: zip + pickle) through
+/// TorchSharp.PyBridge, and maps between the paper's state dict and our model: the paper's
+/// keys carry an unused token embedding <c>_backbone.wte.weight</c> and two attention buffers
+/// per layer (<c>attn.bias</c>, <c>attn.masked_bias</c>), which our model does not have.
+/// Every write goes to a temporary file that is renamed into place, so a crash at any moment
+/// leaves the previous file intact.
+/// </summary>
+public static class PyTorchCheckpoint
+{
+    public const string TokenEmbeddingKey = "_backbone.wte.weight";
+
+    public static bool IsIgnoredReferenceKey(string key) =>
+        key == TokenEmbeddingKey || key.EndsWith(".attn.bias") || key.EndsWith(".attn.masked_bias");
+
+    /// <summary>Reads a <c>state.pt</c> (training state) or a <c>model_&lt;step&gt;.pt</c> (bare state dict).</summary>
+    public static CheckpointContents Read(string path)
+    {
+        if (!File.Exists(path)) throw new InputException($"{path}: checkpoint file not found");
+        Hashtable root;
+        try
+        {
+            root = PyTorchUnpickler.UnpickleStateDict(path);
+        }
+        catch (Exception e) when (e is not InputException)
+        {
+            throw new InputException($"{path}: not a readable PyTorch checkpoint ({FirstLine(e.Message)})", e);
+        }
+        if (root.ContainsKey("model_state_dict"))
+        {
+            var model = ToTensorDictionary(path, "model_state_dict", root["model_state_dict"]);
+            var optimizer = root["optimizer_state_dict"] as Hashtable;
+            int? step = root["train_step"] switch
+            {
+                int i => i,
+                long l => (int)l,
+                Tensor t => (int)t.ToInt64(),
+                null => null,
+                var other => throw new InputException($"{path}: train_step: expected an integer, found {other.GetType().Name}"),
+            };
+            return new CheckpointContents { Model = model, Optimizer = optimizer, TrainStep = step, Path = path };
+        }
+        return new CheckpointContents { Model = ToTensorDictionary(path, "", root), Path = path };
+    }
+
+    static Dictionary<string, Tensor> ToTensorDictionary(string path, string key, object? value)
+    {
+        if (value is not IDictionary dict)
+            throw new InputException($"{path}: {(key.Length > 0 ? key + ": " : "")}expected a state dict of tensors");
+        var result = new Dictionary<string, Tensor>();
+        foreach (DictionaryEntry e in dict)
+        {
+            if (e.Value is not Tensor t)
+                throw new InputException($"{path}: {e.Key}: expected a tensor, found {e.Value?.GetType().Name ?? "null"}");
+            result[(string)e.Key] = t;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Loads a state dict (ours or the paper's) into the model: every parameter must be present
+    /// with the model's shape; extra keys other than the paper's unused ones are refused.
+    /// </summary>
+    public static void LoadModel(InContextTransformer model, Dictionary<string, Tensor> state, string path)
+    {
+        var parameters = model.state_dict();
+        foreach (var key in state.Keys)
+            if (!parameters.ContainsKey(key) && !IsIgnoredReferenceKey(key))
+                throw new InputException($"{path}: unexpected key {key} (not a parameter of the model)");
+        using var _ = no_grad();
+        foreach (var (key, p) in parameters)
+        {
+            if (!state.TryGetValue(key, out var value))
+                throw new InputException($"{path}: missing key {key} (expected shape [{string.Join(", ", p.shape)}])");
+            if (!value.shape.SequenceEqual(p.shape))
+                throw new InputException($"{path}: {key}: expected shape [{string.Join(", ", p.shape)}] for the config, found [{string.Join(", ", value.shape)}]");
+            p.copy_(value);
+        }
+    }
+
+    /// <summary>Our model's state dict, as a Hashtable the pickler writes (tensors on CPU).</summary>
+    public static Hashtable ModelStateTable(InContextTransformer model)
+    {
+        var table = new Hashtable();
+        foreach (var (key, p) in model.state_dict()) table[key] = p.detach().cpu();
+        return table;
+    }
+
+    /// <summary>Writes a bare model state dict (<c>model_&lt;step&gt;.pt</c>).</summary>
+    public static void WriteModel(string path, InContextTransformer model) => WriteAtomically(path, ModelStateTable(model));
+
+    /// <summary>Writes a training state (<c>state.pt</c>) in the paper's layout.</summary>
+    public static void WriteState(string path, InContextTransformer model, Adam optimizer, int trainStep)
+    {
+        WriteAtomically(path, new Hashtable
+        {
+            ["model_state_dict"] = ModelStateTable(model),
+            ["optimizer_state_dict"] = AdamState.ToTable(model, optimizer, referenceLayout: false),
+            ["train_step"] = trainStep,
+        });
+    }
+
+    public static void WriteAtomically(string path, Hashtable table)
+    {
+        var tmp = path + ".tmp";
+        using (var stream = File.Create(tmp))
+        {
+            PyTorchPickler.PickleStateDict(stream, table, leaveOpen: true);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    static string FirstLine(string s) => s.Split('\n')[0].Trim();
+}

@@ -1,0 +1,33 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace InContext.Models;
+
+/// <summary>
+/// The GPT-2 backbone fed with <c>inputs_embeds</c>: learned position embeddings <c>wpe</c>,
+/// <c>n_layer</c> blocks <c>h</c>, final <c>ln_f</c>. No dropout. The token embedding
+/// <c>wte</c> of Hugging Face's model is never used on embeddings, so it is left out.
+/// </summary>
+public sealed class GPT2Backbone : nn.Module<Tensor, Tensor>
+{
+    public readonly Embedding wpe;
+    public readonly ModuleList<GPT2Block> h;
+    public readonly LayerNorm ln_f;
+
+    public GPT2Backbone(int context, int nEmbd, int nLayer, int nHead, Device? device) : base("backbone")
+    {
+        wpe = nn.Embedding(context, nEmbd, device: device);
+        h = new ModuleList<GPT2Block>(Enumerable.Range(0, nLayer).Select(_ => new GPT2Block(nEmbd, nHead, device)).ToArray());
+        ln_f = nn.LayerNorm(nEmbd, eps: 1e-5, device: device);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor embeddings)
+    {
+        using var positions = arange(embeddings.shape[1], dtype: int64, device: embeddings.device);
+        var x = embeddings + wpe.forward(positions);
+        foreach (var block in h) x = block.forward(x);
+        return ln_f.forward(x);
+    }
+}

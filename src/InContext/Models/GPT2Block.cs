@@ -1,0 +1,71 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace InContext.Models;
+
+/// <summary>GPT-2's causal self-attention: fused <c>c_attn</c> (q, k, v) and output <c>c_proj</c>.</summary>
+public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
+{
+    public readonly Conv1D c_attn;
+    public readonly Conv1D c_proj;
+    readonly int _heads;
+
+    public CausalSelfAttention(int nEmbd, int nHead, Device? device) : base("attn")
+    {
+        c_attn = new Conv1D(nEmbd, 3 * nEmbd, device);
+        c_proj = new Conv1D(nEmbd, nEmbd, device);
+        _heads = nHead;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var (b, t, e) = (x.shape[0], x.shape[1], x.shape[2]);
+        var qkv = c_attn.forward(x).view(b, t, 3, _heads, e / _heads).permute(2, 0, 3, 1, 4); // [3, b, h, t, hd]
+        // Scores are scaled by 1/sqrt(head dim), as GPT-2 does; the causal flag masks the future.
+        var y = nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_casual: true);
+        return c_proj.forward(y.transpose(1, 2).reshape(b, t, e));
+    }
+}
+
+/// <summary>GPT-2's MLP: <c>c_fc</c> (4·n_embd) → GELU (tanh approximation, "gelu_new") → <c>c_proj</c>.</summary>
+public sealed class Mlp : nn.Module<Tensor, Tensor>
+{
+    public readonly Conv1D c_fc;
+    public readonly Conv1D c_proj;
+
+    public Mlp(int nEmbd, Device? device) : base("mlp")
+    {
+        c_fc = new Conv1D(nEmbd, 4 * nEmbd, device);
+        c_proj = new Conv1D(4 * nEmbd, nEmbd, device);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) =>
+        c_proj.forward(nn.functional.gelu(c_fc.forward(x), GELU.Approximate.tanh));
+}
+
+/// <summary>One pre-LayerNorm GPT-2 block: <c>x + attn(ln_1(x))</c>, then <c>x + mlp(ln_2(x))</c>.</summary>
+public sealed class GPT2Block : nn.Module<Tensor, Tensor>
+{
+    public readonly LayerNorm ln_1;
+    public readonly CausalSelfAttention attn;
+    public readonly LayerNorm ln_2;
+    public readonly Mlp mlp;
+
+    public GPT2Block(int nEmbd, int nHead, Device? device) : base("block")
+    {
+        ln_1 = nn.LayerNorm(nEmbd, eps: 1e-5, device: device);
+        attn = new CausalSelfAttention(nEmbd, nHead, device);
+        ln_2 = nn.LayerNorm(nEmbd, eps: 1e-5, device: device);
+        mlp = new Mlp(nEmbd, device);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = x + attn.forward(ln_1.forward(x));
+        return x + mlp.forward(ln_2.forward(x));
+    }
+}

@@ -1,0 +1,87 @@
+using InContext.Config;
+using InContext.Evaluation;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace InContext.Models;
+
+/// <summary>
+/// The paper's <c>TransformerModel</c> (SPEC §4): prompts <c>x_1, ỹ_1, x_2, ỹ_2, ...</c> are
+/// interleaved into <c>2n</c> rows, read in by a Linear, passed through GPT-2, read out by a
+/// Linear; the prediction for point <c>i</c> is the output at the row of <c>x_i</c>.
+/// Parameter names match the paper's checkpoint keys (<c>_read_in.weight</c>,
+/// <c>_backbone.h.0.attn.c_attn.weight</c>, ...), so its files load here and ours load there.
+/// </summary>
+public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IPredictor
+{
+    public readonly Linear _read_in;
+    public readonly GPT2Backbone _backbone;
+    public readonly Linear _read_out;
+
+    public ModelConfig Config { get; }
+    public Device Device { get; }
+
+    public InContextTransformer(ModelConfig config, Device? device = null) : base("InContextTransformer")
+    {
+        Config = config;
+        Device = device ?? CPU;
+        _read_in = nn.Linear(config.NDims, config.NEmbd, device: Device);
+        _backbone = new GPT2Backbone(2 * config.NPositions, config.NEmbd, config.NLayer, config.NHead, Device);
+        _read_out = nn.Linear(config.NEmbd, 1, device: Device);
+        RegisterComponents();
+        InitializeWeights();
+    }
+
+    public string Name => ModelNames.Transformer;
+    public string DisplayName => ModelNames.Display(Name);
+
+    /// <summary>
+    /// GPT-2's initialisation, which Hugging Face applies to the whole <c>TransformerModel</c>
+    /// (read-in and read-out included): weights <c>N(0, 0.02)</c>, biases 0, LayerNorm 1/0, and
+    /// every <c>c_proj.weight</c> <c>N(0, 0.02/sqrt(2·n_layer))</c>.
+    /// </summary>
+    void InitializeWeights()
+    {
+        using var _ = no_grad();
+        var projectionStd = 0.02 / Math.Sqrt(2.0 * Config.NLayer);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith("c_proj.weight")) nn.init.normal_(p, 0, projectionStd);
+            else if (name.Contains(".ln_") && name.EndsWith(".weight")) nn.init.ones_(p);
+            else if (name.EndsWith(".bias")) nn.init.zeros_(p);
+            else nn.init.normal_(p, 0, 0.02);
+        }
+    }
+
+    /// <summary>
+    /// Interleaves xs <c>[b, n, d]</c> and ys <c>[b, n]</c> into <c>[b, 2n, d]</c> rows
+    /// <c>x_1, (y_1, 0, …, 0), x_2, …</c>.
+    /// </summary>
+    public static Tensor Combine(Tensor xs, Tensor ys)
+    {
+        var (b, n, d) = (xs.shape[0], xs.shape[1], xs.shape[2]);
+        using var ysWide = cat(new[] { ys.unsqueeze(2), zeros(b, n, d - 1, dtype: xs.dtype, device: xs.device) }, 2);
+        return stack(new[] { xs, ysWide }, 2).view(b, 2 * n, d);
+    }
+
+    /// <summary>Predictions <c>[b, n]</c>: at point <c>i</c>, from the first <c>i</c> pairs and <c>x_i</c>.</summary>
+    public override Tensor forward(Tensor xs, Tensor ys)
+    {
+        if (xs.shape[1] > Config.NPositions)
+            throw new ArgumentException($"prompt has {xs.shape[1]} points; the model was built for at most n_positions = {Config.NPositions}");
+        if (xs.shape[2] != Config.NDims)
+            throw new ArgumentException($"prompt has {xs.shape[2]} dims; the model expects n_dims = {Config.NDims}");
+        using var scope = NewDisposeScope();
+        var z = Combine(xs.to(Device), ys.to(Device));
+        var output = _read_out.forward(_backbone.forward(_read_in.forward(z)));
+        return output.index(TensorIndex.Colon, TensorIndex.Slice(0, null, 2), 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Evaluation-mode prediction without gradients, as an <see cref="IPredictor"/>.</summary>
+    public Tensor Predict(Tensor xs, Tensor ys)
+    {
+        using var _ = no_grad();
+        return forward(xs, ys);
+    }
+}

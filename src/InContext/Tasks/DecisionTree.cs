@@ -1,0 +1,39 @@
+using static TorchSharp.torch;
+
+namespace InContext.Tasks;
+
+/// <summary>
+/// A complete binary tree of <c>depth</c>: inner node <c>i</c> tests one coordinate (uniform
+/// in <c>[0, d)</c>) for <c>&gt; 0</c>; true goes right (child <c>2i+2</c>), false left
+/// (<c>2i+1</c>); the leaf reached holds an <c>N(0,1)</c> value. As in the paper, node
+/// arrays have <c>2^(depth+1) − 1</c> entries indexed by node number.
+/// </summary>
+public sealed class DecisionTree(int nDims, int depth = 4) : FunctionClass(nDims)
+{
+    public int Depth { get; } = depth;
+    public override string Name => "decision_tree";
+
+    public override FunctionBatch SampleFunctions(int count, Generator generator, int activeDims)
+    {
+        var nodes = (1L << (Depth + 1)) - 1;
+        var b = new FunctionBatch();
+        b.Parameters["coords"] = randint(0, NDims, new long[] { count, nodes }, dtype: int64, generator: generator);
+        b.Parameters["values"] = randn(new long[] { count, nodes }, generator: generator);
+        return b;
+    }
+
+    public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var coords = functions["coords"].to(xs.device);
+        var positive = xs.gt(0).to_type(int64);
+        var node = zeros(xs.shape[0], xs.shape[1], dtype: int64, device: xs.device);
+        for (var level = 0; level < Depth; level++)
+        {
+            var coordinate = coords.gather(1, node);                                     // [b, n]
+            var decision = positive.gather(2, coordinate.unsqueeze(-1)).squeeze(-1);     // 1 = go right
+            node = 2 * node + 1 + decision;
+        }
+        return functions["values"].to(xs.device).gather(1, node).MoveToOuterDisposeScope();
+    }
+}

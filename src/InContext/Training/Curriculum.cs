@@ -1,0 +1,34 @@
+using InContext.Config;
+
+namespace InContext.Training;
+
+/// <summary>
+/// The paper's curriculum (SPEC §5): the number of points and of active dims start small and
+/// grow by <c>inc</c> every <c>interval</c> steps, capped at <c>end</c>. A closed form of the
+/// step, so resuming at any step needs no replay.
+/// </summary>
+public sealed class Curriculum(CurriculumConfig config)
+{
+    public CurriculumConfig Config { get; } = config;
+
+    /// <summary>Value of a schedule after <paramref name="step"/> steps.</summary>
+    public static int ValueAt(Schedule s, int step) =>
+        (int)Math.Min((long)s.Start + (long)(step / s.Interval) * s.Inc, s.End);
+
+    /// <summary>Points per prompt at (0-based) step <paramref name="step"/>.</summary>
+    public int NPoints(int step) => ValueAt(Config.Points, step);
+
+    /// <summary>Active dims (<c>n_dims_truncated</c>) at step <paramref name="step"/>.</summary>
+    public int NDims(int step) => ValueAt(Config.Dims, step);
+
+    /// <summary>
+    /// Loss of the zero-knowledge predictor for linear regression, which the paper divides by
+    /// to get the "excess loss": <c>Σ_{i&lt;n_points} max(n_dims − i, 0) / n_points</c>.
+    /// </summary>
+    public static double BaselineLoss(int nPoints, int nDims)
+    {
+        double sum = 0;
+        for (var i = 0; i < nPoints; i++) sum += Math.Max(nDims - i, 0);
+        return sum / nPoints;
+    }
+}
