@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using InContext.Config;
+using static TorchSharp.torch;
+
+namespace InContext.Training;
+
+/// <summary>Median milliseconds per training step of one model size, the figure the README quotes.</summary>
+public sealed record StepTiming(string Name, int NEmbd, int NLayer, int NHead, int NDims, int NPoints, int BatchSize, double MedianMs, double P90Ms, int Steps);
+
+/// <summary>
+/// Times training steps (data, forward, backward, Adam) of the paper's model sizes; the
+/// first steps are warm-up and not counted.
+/// </summary>
+public static class TrainingBenchmark
+{
+    public static RunConfig SizedConfig(int nEmbd, int nLayer, int nHead, int nDims, int nPoints, int batchSize = 64) =>
+        RunConfig.Parse($$"""
+            model: {family: gpt2, n_dims: {{nDims}}, n_positions: {{nPoints}}, n_embd: {{nEmbd}}, n_layer: {{nLayer}}, n_head: {{nHead}}}
+            training:
+              task: linear_regression
+              batch_size: {{batchSize}}
+              learning_rate: 0.0001
+              train_steps: 1000000
+              curriculum:
+                dims: {start: {{nDims}}, end: {{nDims}}, inc: 1, interval: 2000}
+                points: {start: {{nPoints}}, end: {{nPoints}}, inc: 1, interval: 2000}
+            out_dir: unused
+            """, "benchmark");
+
+    public static StepTiming Measure(string name, RunConfig config, int steps, Device? device = null, int warmup = 10)
+    {
+        using var trainer = new Trainer(config, run: null, device);
+        for (var i = 0; i < warmup; i++) trainer.Step();
+        var times = new List<double>();
+        for (var i = 0; i < steps; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            trainer.Step();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        var m = config.Model;
+        return new StepTiming(name, m.NEmbd, m.NLayer, m.NHead, m.NDims, m.NPositions, config.Training.BatchSize,
+            times[times.Count / 2], times[(int)(times.Count * 0.9)], steps);
+    }
+}

@@ -1,0 +1,93 @@
+using InContext.Config;
+using InContext.Models;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace InContext.Tests.Models;
+
+public class InContextTransformerTests
+{
+    static readonly ModelConfig Tiny = new("gpt2", NDims: 4, NPositions: 9, NEmbd: 16, NLayer: 2, NHead: 2);
+
+    [Fact]
+    public void Parameter_names_and_shapes_match_the_papers_checkpoint_keys()
+    {
+        using var model = new InContextTransformer(Tiny);
+        var actual = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        var (d, e, c) = (4L, 16L, 18L);
+        var expected = new Dictionary<string, long[]>
+        {
+            ["_read_in.weight"] = new[] { e, d }, ["_read_in.bias"] = new[] { e },
+            ["_backbone.wpe.weight"] = new[] { c, e },
+            ["_backbone.ln_f.weight"] = new[] { e }, ["_backbone.ln_f.bias"] = new[] { e },
+            ["_read_out.weight"] = new[] { 1, e }, ["_read_out.bias"] = new[] { 1L },
+        };
+        for (var i = 0; i < 2; i++)
+        {
+            var h = $"_backbone.h.{i}.";
+            expected[h + "ln_1.weight"] = new[] { e }; expected[h + "ln_1.bias"] = new[] { e };
+            expected[h + "attn.c_attn.weight"] = new[] { e, 3 * e }; expected[h + "attn.c_attn.bias"] = new[] { 3 * e };
+            expected[h + "attn.c_proj.weight"] = new[] { e, e }; expected[h + "attn.c_proj.bias"] = new[] { e };
+            expected[h + "ln_2.weight"] = new[] { e }; expected[h + "ln_2.bias"] = new[] { e };
+            expected[h + "mlp.c_fc.weight"] = new[] { e, 4 * e }; expected[h + "mlp.c_fc.bias"] = new[] { 4 * e };
+            expected[h + "mlp.c_proj.weight"] = new[] { 4 * e, e }; expected[h + "mlp.c_proj.bias"] = new[] { e };
+        }
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (k, shape) in expected) Assert.Equal(shape, actual[k]);
+    }
+
+    [Fact]
+    public void Initialisation_follows_GPT2()
+    {
+        manual_seed(3);
+        var config = Tiny with { NEmbd = 128, NLayer = 4, NHead = 4 };
+        using var model = new InContextTransformer(config);
+        var p = model.state_dict();
+        Assert.Equal(0.02, p["_backbone.h.0.attn.c_attn.weight"].std().ToDouble(), 3);
+        Assert.Equal(0.02 / Math.Sqrt(8), p["_backbone.h.1.mlp.c_proj.weight"].std().ToDouble(), 3);
+        Assert.Equal(0.02 / Math.Sqrt(8), p["_backbone.h.2.attn.c_proj.weight"].std().ToDouble(), 3);
+        Assert.True(p["_backbone.h.0.ln_1.weight"].eq(1).all().ToBoolean());
+        Assert.True(p["_backbone.h.0.mlp.c_fc.bias"].eq(0).all().ToBoolean());
+        Assert.True(p["_read_out.bias"].eq(0).all().ToBoolean());
+    }
+
+    [Fact]
+    public void Interleaves_x_and_y_rows()
+    {
+        var xs = arange(12, dtype: float32).view(1, 3, 4);
+        var ys = tensor(new float[] { -1, -2, -3 }).view(1, 3);
+        var z = InContextTransformer.Combine(xs, ys);
+        Assert.Equal(new long[] { 1, 6, 4 }, z.shape);
+        Assert.True(z[0, 2].Same(xs[0, 1]));
+        Assert.Equal(new float[] { -2, 0, 0, 0 }, z[0, 3].data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Is_causal_a_prediction_never_sees_later_points()
+    {
+        manual_seed(1);
+        using var model = new InContextTransformer(Tiny);
+        var xs = randn(3, 9, 4);
+        var ys = randn(3, 9);
+        var before = model.Predict(xs, ys);
+        for (var i = 0; i < 9; i++)
+        {
+            // change every point after i, and y_i itself (the model must not see the answer it predicts)
+            var xs2 = xs.clone();
+            var ys2 = ys.clone();
+            if (i + 1 < 9) xs2.narrow(1, i + 1, 9 - i - 1).add_(5);
+            ys2.narrow(1, i, 9 - i).add_(7);
+            var after = model.Predict(xs2, ys2);
+            Assert.True(after.narrow(1, 0, i + 1).allclose(before.narrow(1, 0, i + 1), rtol: 1e-5, atol: 1e-6), $"prediction at or before {i} changed");
+            if (i + 1 < 9) Assert.False(after.narrow(1, i + 1, 9 - i - 1).allclose(before.narrow(1, i + 1, 9 - i - 1)));
+        }
+    }
+
+    [Fact]
+    public void Refuses_prompts_longer_than_its_context()
+    {
+        using var model = new InContextTransformer(Tiny);
+        var e = Assert.Throws<ArgumentException>(() => model.Predict(randn(1, 10, 4), randn(1, 10)));
+        Assert.Contains("n_positions = 9", e.Message);
+    }
+}
