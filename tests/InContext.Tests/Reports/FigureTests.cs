@@ -1,0 +1,115 @@
+using System.Xml.Linq;
+using InContext.Evaluation;
+using InContext.Reports;
+using Xunit;
+
+namespace InContext.Tests.Reports;
+
+public class FigureTests
+{
+    /// <summary>A palette colour counts as drawn when this many pixels carry it: a line across the plot has hundreds.</summary>
+    const int DrawnPixels = 100;
+
+    static List<ScottPlot.Color> DrawnPaletteColours(string png)
+    {
+        using var image = Pixels.DecodePng(png);
+        var pixels = image.Pixels;
+        return ModelPalette.All.Where(c => Pixels.Count(pixels, c) >= DrawnPixels).ToList();
+    }
+
+    [Fact]
+    public void Evaluation_figures_are_pngs_of_the_asked_size_with_one_line_colour_per_model()
+    {
+        using var run = new SyntheticRun();
+        var outDir = Path.Combine(run.Dir, "plots");
+        var files = Figures.WriteAll(run.MetricsPath, run.TrainLogPath, run.Settings, outDir, width: 640, height: 400);
+
+        Assert.Equal(SyntheticRun.Evaluations.Select(e => Path.Combine(outDir, e + ".png")).Append(Path.Combine(outDir, "training_curve.png")), files);
+        foreach (var file in files)
+        {
+            using var image = Pixels.DecodePng(file);
+            Assert.Equal((640, 400), (image.Width, image.Height));
+            Assert.True(Pixels.Variance(image, 0.15, 0.15, 0.85, 0.85) > 100, $"{file} looks blank inside the plot area");
+        }
+        foreach (var file in files.SkipLast(1))
+            Assert.Equal(SyntheticRun.OurModels.Select(ModelPalette.For).ToHashSet(), DrawnPaletteColours(file).ToHashSet());
+    }
+
+    [Fact]
+    public void Svg_figures_are_xml_of_the_asked_size()
+    {
+        using var run = new SyntheticRun();
+        var files = Figures.WriteAll(run.MetricsPath, run.TrainLogPath, run.Settings, Path.Combine(run.Dir, "plots"), format: "svg", width: 700, height: 450);
+
+        Assert.Equal(3, files.Count);
+        foreach (var file in files)
+        {
+            Assert.EndsWith(".svg", file);
+            var svg = XDocument.Load(file).Root!;
+            Assert.Equal("svg", svg.Name.LocalName);
+            Assert.Equal(("700", "450"), ((string?)svg.Attribute("width"), (string?)svg.Attribute("height")));
+            Assert.True(svg.Descendants().Count() > 50, $"{file} draws next to nothing");
+        }
+        // The legend's text is in the SVG as text, with the display names.
+        Assert.Contains("Least Squares", File.ReadAllText(files[0]));
+    }
+
+    [Fact]
+    public void The_papers_own_model_ids_plot_each_in_its_own_colour()
+    {
+        using var run = new SyntheticRun(models: SyntheticRun.PaperModels);
+        var files = Figures.WriteAll(run.MetricsPath, null, run.Settings, Path.Combine(run.Dir, "plots"));
+
+        Assert.Equal(SyntheticRun.Evaluations.Length, files.Count);
+        Assert.Equal(SyntheticRun.PaperModels.Length, SyntheticRun.PaperModels.Select(ModelPalette.For).Distinct().Count());
+        Assert.Equal(SyntheticRun.PaperModels.Select(ModelPalette.For).ToHashSet(), DrawnPaletteColours(files[0]).ToHashSet());
+    }
+
+    [Fact]
+    public void A_model_filter_keeps_only_the_asked_models_and_skips_evaluations_without_them()
+    {
+        using var run = new SyntheticRun();
+        string[] models = { ModelNames.LeastSquares, "not_a_model" };
+        var files = Figures.WriteAll(run.MetricsPath, null, run.Settings, Path.Combine(run.Dir, "plots"), models);
+        Assert.Equal(new[] { ModelPalette.For(ModelNames.LeastSquares) }, DrawnPaletteColours(files[0]));
+
+        var none = Figures.WriteAll(run.MetricsPath, null, run.Settings, Path.Combine(run.Dir, "none"), new[] { "not_a_model" });
+        Assert.Empty(none);
+    }
+
+    [Fact]
+    public void Every_known_model_has_its_own_colour_and_unknown_ids_never_take_one()
+    {
+        string[] known =
+        {
+            ModelNames.Transformer, ModelNames.LeastSquares, ModelNames.Averaging, ModelNames.NeuralNetGd,
+            ModelNames.TreeDepth4, ModelNames.Tree, ModelNames.BoostedTrees, ModelNames.Knn(3),
+        };
+        var colours = known.Concat(ModelNames.LassoAlphas.Select(ModelNames.Lasso)).Select(ModelPalette.For).ToList();
+        Assert.Equal(colours.Count, colours.Distinct().Count());
+        foreach (var id in SyntheticRun.PaperModels.Append("knn_5").Append("something else"))
+            if (!known.Contains(id))
+                Assert.DoesNotContain(ModelPalette.For(id), colours);
+        Assert.DoesNotContain(ErrorFigure.TrivialColor, ModelPalette.All);
+    }
+
+    [Theory]
+    [InlineData("linear_regression", 20, null, 20, 41)]
+    [InlineData("noisy_linear_regression", 10, null, 10, 21)]
+    [InlineData("sparse_linear_regression", 20, null, 3, 41)]
+    [InlineData("sparse_linear_regression", 20, 5, 5, 41)]
+    [InlineData("decision_tree", 20, null, 1, 100)]
+    [InlineData("relu_2nn_regression", 20, null, 20, 100)]
+    public void Normaliser_and_x_range_follow_the_papers_plots(string task, int d, int? sparsity, double normaliser, int positions)
+    {
+        var settings = new PlotSettings(task, d, sparsity, "r");
+        Assert.Equal((normaliser, positions), (settings.Normaliser, settings.MaxPositions));
+
+        var stats = new PositionStats(Enumerable.Repeat(6.0, 150).ToArray(), new double[150], new double[150], new double[150]);
+        var curve = ErrorCurve.From("m", stats, settings);
+        Assert.Equal(positions, curve.Mean.Length);
+        Assert.All(curve.Mean, v => Assert.Equal(6.0 / normaliser, v));
+        // Shorter data is shown as far as it goes.
+        Assert.Equal(7, ErrorCurve.From("m", stats with { Mean = new double[7] }, settings).Mean.Length);
+    }
+}
