@@ -7,9 +7,10 @@ namespace InContext.Reports;
 /// <summary>
 /// One colour per model id, the same in every figure and every report, so a reader learns
 /// once that blue is the transformer. Known ids have fixed colours (the transformer, least
-/// squares, 3-NN and averaging take the colours of the paper's figures); any other id, e.g.
-/// from the paper's own metrics.json, is hashed (stably, across processes) into a second
-/// palette that shares no colour with the first.
+/// squares, 3-NN and averaging take the colours of the paper's figures), and so do the names
+/// the paper's own metrics.json uses for the same models (<see cref="PaperModelIds"/>); any
+/// other id is hashed (stably, across processes) into a second palette that shares no colour
+/// with the first.
 /// </summary>
 public static class ModelPalette
 {
@@ -46,7 +47,9 @@ public static class ModelPalette
     public static IEnumerable<Color> All => Known.Values.Concat(ForUnknownIds);
 
     public static Color For(string modelId) =>
-        Known.TryGetValue(modelId, out var color) ? color : ForUnknownIds[(int)(Fnv1a(modelId) % (uint)ForUnknownIds.Count)];
+        Known.TryGetValue(modelId, out var color) ? color
+        : PaperModelIds.OurId(modelId) is { } ours && Known.TryGetValue(ours, out var paper) ? paper
+        : ForUnknownIds[(int)(Fnv1a(modelId) % (uint)ForUnknownIds.Count)];
 
     // string.GetHashCode is randomised per process; FNV-1a over UTF-8 is not.
     static uint Fnv1a(string s)

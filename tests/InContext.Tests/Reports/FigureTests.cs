@@ -55,15 +55,29 @@ public class FigureTests
     }
 
     [Fact]
-    public void The_papers_own_model_ids_plot_each_in_its_own_colour()
+    public void The_papers_own_model_ids_plot_in_the_colours_of_our_same_models()
     {
         using var run = new SyntheticRun(models: SyntheticRun.PaperModels);
         var files = Figures.WriteAll(run.MetricsPath, null, run.Settings, Path.Combine(run.Dir, "plots"));
 
         Assert.Equal(SyntheticRun.Evaluations.Length, files.Count);
-        Assert.Equal(SyntheticRun.PaperModels.Length, SyntheticRun.PaperModels.Select(ModelPalette.For).Distinct().Count());
-        Assert.Equal(SyntheticRun.PaperModels.Select(ModelPalette.For).ToHashSet(), DrawnPaletteColours(files[0]).ToHashSet());
+        Assert.Equal(SyntheticRun.OurModels.Select(ModelPalette.For).ToHashSet(), DrawnPaletteColours(files[0]).ToHashSet());
     }
+
+    [Theory]
+    [InlineData("gpt2_embd=256_layer=12_head=8", "transformer")]
+    [InlineData("OLS_driver=None", "least_squares")]
+    [InlineData("NN_n=3_uniform", "knn_3")]
+    [InlineData("lasso_alpha=0.0001_max_iter=100000", "lasso_0.0001")]
+    [InlineData("lasso_alpha=1_max_iter=100000", "lasso_1")]
+    [InlineData("decision_tree_max_depth=4", "tree_depth_4")]
+    [InlineData("decision_tree_max_depth=None", "tree")]
+    [InlineData("xgboost", "boosted_trees")]
+    [InlineData("gd_model_opt=adam_lr=0.005_batch=100_iters=5000_NeuralNetwork", "nn_gd")]
+    [InlineData("NN_n=3_distance", null)]
+    [InlineData("something", null)]
+    public void The_papers_model_names_map_to_ours(string paperName, string? ours) =>
+        Assert.Equal(ours, PaperModelIds.OurId(paperName));
 
     [Fact]
     public void A_model_filter_keeps_only_the_asked_models_and_skips_evaluations_without_them()
@@ -87,9 +101,8 @@ public class FigureTests
         };
         var colours = known.Concat(ModelNames.LassoAlphas.Select(ModelNames.Lasso)).Select(ModelPalette.For).ToList();
         Assert.Equal(colours.Count, colours.Distinct().Count());
-        foreach (var id in SyntheticRun.PaperModels.Append("knn_5").Append("something else"))
-            if (!known.Contains(id))
-                Assert.DoesNotContain(ModelPalette.For(id), colours);
+        foreach (var id in new[] { "knn_5", "lasso_0.5", "NN_n=3_distance", "something else" })
+            Assert.DoesNotContain(ModelPalette.For(id), colours);
         Assert.DoesNotContain(ErrorFigure.TrivialColor, ModelPalette.All);
     }
 
