@@ -17,7 +17,8 @@ public sealed record ErrorCurve(string ModelId, double[] Mean, double[] Low, dou
 
     /// <summary>
     /// The curves of one evaluation, for the models in <paramref name="models"/> (in that order)
-    /// or, without a filter, for every model in the file's order. Ids absent from the evaluation are skipped.
+    /// or, without a filter, for every model in the file's order. Ids absent from the evaluation, and
+    /// empty curves, are skipped.
     /// </summary>
     public static IReadOnlyList<ErrorCurve> ForEvaluation(
         IReadOnlyDictionary<string, PositionStats> evaluation, PlotSettings settings, IReadOnlyList<string>? models = null) =>
@@ -25,5 +26,6 @@ public sealed record ErrorCurve(string ModelId, double[] Mean, double[] Low, dou
             .Where(evaluation.ContainsKey)
             .Distinct()
             .Select(id => From(id, evaluation[id], settings))
+            .Where(curve => curve.Mean.Length > 0)
             .ToList();
 }

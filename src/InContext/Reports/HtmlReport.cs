@@ -67,7 +67,7 @@ public static class HtmlReport
                 if (log is { Count: > 0 })
                     Image(html, FigureExport.Png(TrainingCurveFigure.Build(log, run.Settings.RunName), width, height), $"training curve of {run.Settings.RunName}", width, height);
                 else
-                    html.Append("<p class=\"absent\">no train_log.csv</p>\n");
+                    html.Append("<p class=\"absent\">no training log (train_log.csv)</p>\n");
             });
 
         var evaluations = runs.SelectMany(r => r.Metrics.Evaluations.Keys).Distinct().ToList();

@@ -125,4 +125,20 @@ public class FigureTests
         // Shorter data is shown as far as it goes.
         Assert.Equal(7, ErrorCurve.From("m", stats with { Mean = new double[7] }, settings).Mean.Length);
     }
+
+    [Fact]
+    public void Degenerate_curves_plot_or_are_skipped_without_error()
+    {
+        using var run = new SyntheticRun();
+        var one = new PositionStats(new[] { 5.0 }, new[] { 0.0 }, new[] { 4.0 }, new[] { 6.0 });
+        var empty = new PositionStats([], [], [], []);
+        var huge = new PositionStats(Enumerable.Repeat(1e6, 11).ToArray(), new double[11], Enumerable.Repeat(1e5, 11).ToArray(), Enumerable.Repeat(1e7, 11).ToArray());
+        var evaluation = new Dictionary<string, PositionStats> { ["one"] = one, ["empty"] = empty, ["huge"] = huge };
+
+        Assert.Equal(new[] { "one", "huge" }, ErrorCurve.ForEvaluation(evaluation, run.Settings).Select(c => c.ModelId));
+        var path = Path.Combine(run.Dir, "odd.png");
+        Assert.True(Figures.WriteEvaluation("odd", evaluation, run.Settings, path));
+        using var image = Pixels.DecodePng(path);
+        Assert.False(Figures.WriteEvaluation("empty", new Dictionary<string, PositionStats> { ["empty"] = empty }, run.Settings, path + "2"));
+    }
 }

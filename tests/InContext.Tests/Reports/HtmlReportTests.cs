@@ -107,6 +107,6 @@ public class HtmlReportTests
             using var image = Pixels.DecodePng(Convert.FromBase64String(src["data:image/png;base64,".Length..]));
             Assert.Equal((FigureExport.DefaultWidth, FigureExport.DefaultHeight), (image.Width, image.Height));
         }
-        Assert.Contains("no train_log.csv", text);
+        Assert.Contains("no training log", text);
     }
 }
