@@ -22,16 +22,19 @@ public static class FigureExport
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>Writes <paramref name="figure"/> to <paramref name="path"/> in <paramref name="format"/> ("png" or "svg").</summary>
+    /// <summary>The format in lower case, or an <see cref="ArgumentException"/> naming the formats there are.</summary>
+    public static string CheckFormat(string format) =>
+        Formats.FirstOrDefault(f => f.Equals(format, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"figure format '{format}': expected one of {string.Join(", ", Formats)}", nameof(format));
+
+    /// <summary>Writes <paramref name="figure"/> to <paramref name="path"/> in <paramref name="format"/> ("png" or "svg"), through a temporary file.</summary>
     public static void Save(IMultiplot figure, string path, string format = "png", int width = DefaultWidth, int height = DefaultHeight)
     {
         var tmp = path + ".tmp";
-        switch (format.ToLowerInvariant())
-        {
-            case "png": File.WriteAllBytes(tmp, Png(figure, width, height)); break;
-            case "svg": File.WriteAllText(tmp, Svg(figure, width, height)); break;
-            default: throw new ArgumentException($"figure format '{format}': expected one of {string.Join(", ", Formats)}", nameof(format));
-        }
+        if (CheckFormat(format) == "png")
+            File.WriteAllBytes(tmp, Png(figure, width, height));
+        else
+            File.WriteAllText(tmp, Svg(figure, width, height));
         File.Move(tmp, path, overwrite: true);
     }
 }

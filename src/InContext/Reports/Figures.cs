@@ -10,12 +10,21 @@ public static class Figures
 {
     public const string TrainingCurveName = "training_curve";
 
+    /// <summary>
+    /// Writes every figure of a run into <paramref name="outDir"/> (created if need be). Both inputs
+    /// are read before any file is written, so bad input leaves no partial set of figures.
+    /// </summary>
+    /// <param name="trainLogPath">The run's train_log.csv; null or a missing file leaves the training curve out.</param>
+    /// <param name="models">Model ids to show, in legend order; null shows every model.</param>
+    /// <param name="format">"png" or "svg".</param>
     /// <returns>The files written, evaluations first in the file's order, then the training curve.</returns>
     public static IReadOnlyList<string> WriteAll(string metricsPath, string? trainLogPath, PlotSettings settings, string outDir,
         IReadOnlyList<string>? models = null, string format = "png",
         int width = FigureExport.DefaultWidth, int height = FigureExport.DefaultHeight)
     {
+        format = FigureExport.CheckFormat(format);
         var metrics = RunInputs.LoadMetrics(metricsPath);
+        var log = RunInputs.LoadTrainLog(trainLogPath);
         Directory.CreateDirectory(outDir);
         var written = new List<string>();
         foreach (var (name, evaluation) in metrics.Evaluations)
@@ -24,12 +33,9 @@ public static class Figures
             if (WriteEvaluation(name, evaluation, settings, path, models, format, width, height))
                 written.Add(path);
         }
-        if (trainLogPath != null && File.Exists(trainLogPath))
-        {
-            var path = Path.Combine(outDir, $"{TrainingCurveName}.{format}");
-            if (WriteTrainingCurve(trainLogPath, settings, path, format, width, height))
-                written.Add(path);
-        }
+        var curvePath = Path.Combine(outDir, $"{TrainingCurveName}.{format}");
+        if (log != null && WriteTrainingCurve(log, settings, curvePath, format, width, height))
+            written.Add(curvePath);
         return written;
     }
 
@@ -46,9 +52,11 @@ public static class Figures
 
     /// <summary>Writes the training curve of a train_log.csv; false (and no file) when the log has no rows.</summary>
     public static bool WriteTrainingCurve(string trainLogPath, PlotSettings settings, string path, string format = "png",
-        int width = FigureExport.DefaultWidth, int height = FigureExport.DefaultHeight)
+        int width = FigureExport.DefaultWidth, int height = FigureExport.DefaultHeight) =>
+        WriteTrainingCurve(TrainLogCsv.Load(trainLogPath), settings, path, format, width, height);
+
+    static bool WriteTrainingCurve(IReadOnlyList<TrainLogRow> log, PlotSettings settings, string path, string format, int width, int height)
     {
-        var log = TrainLogCsv.Load(trainLogPath);
         if (log.Count == 0) return false;
         FigureExport.Save(TrainingCurveFigure.Build(log, settings.RunName), path, format, width, height);
         return true;

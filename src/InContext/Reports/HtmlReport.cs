@@ -101,12 +101,15 @@ public static class HtmlReport
     static void Evaluation(StringBuilder html, string name, ReportRun run, MetricsFile metrics, int width, int height)
     {
         html.Append($"<h3>{E(name)}</h3>\n");
-        var curves = metrics.Evaluations.TryGetValue(name, out var evaluation)
-            ? ErrorCurve.ForEvaluation(evaluation, run.Settings, run.Models)
-            : Array.Empty<ErrorCurve>();
-        if (curves.Count == 0)
+        if (!metrics.Evaluations.TryGetValue(name, out var evaluation))
         {
             html.Append("<p class=\"absent\">not evaluated</p>\n");
+            return;
+        }
+        var curves = ErrorCurve.ForEvaluation(evaluation, run.Settings, run.Models);
+        if (curves.Count == 0)
+        {
+            html.Append("<p class=\"absent\">none of the chosen models</p>\n");
             return;
         }
         Image(html, FigureExport.Png(new ScottPlot.Multiplot(ErrorFigure.Build(name, curves)), width, height), $"{name}: {run.Settings.RunName}", width, height);

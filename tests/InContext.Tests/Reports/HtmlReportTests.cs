@@ -109,4 +109,19 @@ public class HtmlReportTests
         }
         Assert.Contains("no training log", text);
     }
+
+    [Fact]
+    public void A_model_filter_chooses_and_orders_the_rows()
+    {
+        using var run = new SyntheticRun();
+        var report = Path.Combine(run.Dir, "report.html");
+        string[] models = { ModelNames.Averaging, ModelNames.Transformer };
+        HtmlReport.Write(new[] { ReportRun.InFolder(run.Dir, run.Settings, Config, models) }, report);
+
+        var rows = Elements(Parse(report), "tr").Select(r => (string?)r.Attribute("data-model")).OfType<string>().ToList();
+        Assert.Equal(Enumerable.Repeat(models, SyntheticRun.Evaluations.Length).SelectMany(m => m), rows);
+
+        HtmlReport.Write(new[] { ReportRun.InFolder(run.Dir, run.Settings, Config, ["nothing"]) }, report);
+        Assert.Contains("none of the chosen models", File.ReadAllText(report));
+    }
 }

@@ -41,6 +41,16 @@ public class InputTests
         File.WriteAllText(run.TrainLogPath, "step,loss,excess_loss,n_points,n_dims,seconds\n" + body);
         var e = Assert.Throws<ReportInputException>(() => Figures.WriteAll(run.MetricsPath, run.TrainLogPath, run.Settings, run.Dir));
         Assert.Equal($"{run.TrainLogPath}: {expected}", e.Message);
+        Assert.Empty(Directory.GetFiles(run.Dir, "*.png")); // inputs are checked before anything is drawn
+    }
+
+    [Fact]
+    public void An_unknown_figure_format_is_refused_before_anything_is_written()
+    {
+        using var run = new SyntheticRun();
+        var e = Assert.Throws<ArgumentException>(() => Figures.WriteAll(run.MetricsPath, run.TrainLogPath, run.Settings, run.Dir, format: "gif"));
+        Assert.Contains("png, svg", e.Message);
+        Assert.Equal(2, Directory.GetFiles(run.Dir).Length);
     }
 
     [Fact]
