@@ -1,0 +1,40 @@
+using ScottPlot;
+using SkiaSharp;
+
+namespace InContext.Reports;
+
+/// <summary>Turns a figure into PNG bytes or writes it as a PNG or SVG file. Needs no display.</summary>
+public static class FigureExport
+{
+    public const int DefaultWidth = 800;
+    public const int DefaultHeight = 500;
+    public static readonly IReadOnlyList<string> Formats = new[] { "png", "svg" };
+
+    public static byte[] Png(IMultiplot figure, int width = DefaultWidth, int height = DefaultHeight) =>
+        figure.Render(width, height).GetImageBytes(ImageFormat.Png, 100);
+
+    public static string Svg(IMultiplot figure, int width = DefaultWidth, int height = DefaultHeight)
+    {
+        using var stream = new MemoryStream();
+        // The SVG canvas writes its closing tags only when disposed.
+        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), stream))
+            figure.Render(canvas, new PixelRect(0, width, height, 0));
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>The format in lower case, or an <see cref="ArgumentException"/> naming the formats there are.</summary>
+    public static string CheckFormat(string format) =>
+        Formats.FirstOrDefault(f => f.Equals(format, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"figure format '{format}': expected one of {string.Join(", ", Formats)}", nameof(format));
+
+    /// <summary>Writes <paramref name="figure"/> to <paramref name="path"/> in <paramref name="format"/> ("png" or "svg"), through a temporary file.</summary>
+    public static void Save(IMultiplot figure, string path, string format = "png", int width = DefaultWidth, int height = DefaultHeight)
+    {
+        var tmp = path + ".tmp";
+        if (CheckFormat(format) == "png")
+            File.WriteAllBytes(tmp, Png(figure, width, height));
+        else
+            File.WriteAllText(tmp, Svg(figure, width, height));
+        File.Move(tmp, path, overwrite: true);
+    }
+}

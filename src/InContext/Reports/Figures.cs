@@ -1,0 +1,68 @@
+using InContext.Evaluation;
+
+namespace InContext.Reports;
+
+/// <summary>
+/// Writes a run's figures to a folder: one per evaluation in metrics.json, named after it, and
+/// <c>training_curve</c> from train_log.csv when the run has one.
+/// </summary>
+public static class Figures
+{
+    public const string TrainingCurveName = "training_curve";
+
+    /// <summary>
+    /// Writes every figure of a run into <paramref name="outDir"/> (created if need be). Both inputs
+    /// are read before any file is written, so bad input leaves no partial set of figures.
+    /// </summary>
+    /// <param name="trainLogPath">The run's train_log.csv; null or a missing file leaves the training curve out.</param>
+    /// <param name="models">Model ids to show, in legend order; null shows every model.</param>
+    /// <param name="format">"png" or "svg".</param>
+    /// <returns>The files written, evaluations first in the file's order, then the training curve.</returns>
+    public static IReadOnlyList<string> WriteAll(string metricsPath, string? trainLogPath, PlotSettings settings, string outDir,
+        IReadOnlyList<string>? models = null, string format = "png",
+        int width = FigureExport.DefaultWidth, int height = FigureExport.DefaultHeight)
+    {
+        format = FigureExport.CheckFormat(format);
+        var metrics = RunInputs.LoadMetrics(metricsPath);
+        var log = RunInputs.LoadTrainLog(trainLogPath);
+        Directory.CreateDirectory(outDir);
+        var written = new List<string>();
+        foreach (var (name, evaluation) in metrics.Evaluations)
+        {
+            var path = Path.Combine(outDir, $"{FileName(name)}.{format}");
+            if (WriteEvaluation(name, evaluation, settings, path, models, format, width, height))
+                written.Add(path);
+        }
+        var curvePath = Path.Combine(outDir, $"{TrainingCurveName}.{format}");
+        if (log != null && WriteTrainingCurve(log, settings, curvePath, format, width, height))
+            written.Add(curvePath);
+        return written;
+    }
+
+    /// <summary>Writes one evaluation's figure; false (and no file) when none of the asked models took part in it.</summary>
+    public static bool WriteEvaluation(string evaluationName, IReadOnlyDictionary<string, PositionStats> evaluation,
+        PlotSettings settings, string path, IReadOnlyList<string>? models = null, string format = "png",
+        int width = FigureExport.DefaultWidth, int height = FigureExport.DefaultHeight)
+    {
+        var curves = ErrorCurve.ForEvaluation(evaluation, settings, models);
+        if (curves.Count == 0) return false;
+        FigureExport.Save(new ScottPlot.Multiplot(ErrorFigure.Build(evaluationName, curves)), path, format, width, height);
+        return true;
+    }
+
+    /// <summary>Writes the training curve of a train_log.csv; false (and no file) when the log has no rows.</summary>
+    public static bool WriteTrainingCurve(string trainLogPath, PlotSettings settings, string path, string format = "png",
+        int width = FigureExport.DefaultWidth, int height = FigureExport.DefaultHeight) =>
+        WriteTrainingCurve(TrainLogCsv.Load(trainLogPath), settings, path, format, width, height);
+
+    static bool WriteTrainingCurve(IReadOnlyList<TrainLogRow> log, PlotSettings settings, string path, string format, int width, int height)
+    {
+        if (log.Count == 0) return false;
+        FigureExport.Save(TrainingCurveFigure.Build(log, settings.RunName), path, format, width, height);
+        return true;
+    }
+
+    /// <summary>An evaluation name as a file name: evaluation names such as <c>scale-x=0.5</c> stay readable.</summary>
+    public static string FileName(string evaluationName) =>
+        new(evaluationName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '=' or '.' ? c : '_').ToArray());
+}

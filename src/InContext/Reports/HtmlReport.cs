@@ -1,0 +1,146 @@
+using System.Net;
+using System.Text;
+using InContext.Evaluation;
+
+namespace InContext.Reports;
+
+/// <summary>
+/// One self-contained HTML page for one or more runs: figures inline as PNG data URIs, CSS
+/// inline, no script and nothing fetched, so it can be mailed or archived as one file. Runs
+/// stand side by side, one column each, and every section (config, training curve, each
+/// evaluation) is one row of the grid, so the same evaluation of different runs lines up.
+/// The markup is well-formed XML as well as HTML.
+/// </summary>
+public static class HtmlReport
+{
+    public const string Missing = "–";
+
+    const string Css = """
+        body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; margin: 1.5em; color: #222; }
+        h1 { font-size: 1.5em; }
+        h2 { font-size: 1.25em; margin: 0 0 .3em; }
+        h3 { font-size: 1.05em; margin: 0 0 .4em; }
+        .grid { display: grid; gap: 1.2em 2em; align-items: start; }
+        .cell { min-width: 0; }
+        .cell img { max-width: 100%; height: auto; display: block; }
+        .dir, .absent { color: #666; font-size: .9em; }
+        table { border-collapse: collapse; margin-top: .4em; font-size: .9em; }
+        th, td { padding: .15em .6em; border-bottom: 1px solid #ddd; text-align: left; }
+        td.num, thead th.num { text-align: right; font-variant-numeric: tabular-nums; }
+        td.best { background: #e6f2e6; }
+        .swatch { display: inline-block; width: .8em; height: .8em; margin-right: .4em; vertical-align: baseline; }
+        caption { caption-side: top; text-align: left; color: #666; font-size: .9em; }
+        """;
+
+    /// <summary>
+    /// Writes the report to <paramref name="outPath"/> (through a temporary file renamed into place).
+    /// Every run's inputs are read before anything is written, so a bad run leaves no half report.
+    /// </summary>
+    public static void Write(IReadOnlyList<ReportRun> runs, string outPath,
+        int figureWidth = FigureExport.DefaultWidth, int figureHeight = FigureExport.DefaultHeight)
+    {
+        if (runs.Count == 0) throw new ArgumentException("a report needs at least one run", nameof(runs));
+        var inputs = runs.Select(r => (Run: r, Metrics: RunInputs.LoadMetrics(r.MetricsPath), Log: RunInputs.LoadTrainLog(r.TrainLogPath))).ToList();
+        var html = Render(inputs, figureWidth, figureHeight);
+
+        var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
+        Directory.CreateDirectory(dir);
+        var tmp = outPath + ".tmp";
+        File.WriteAllText(tmp, html, new UTF8Encoding(false));
+        File.Move(tmp, outPath, overwrite: true);
+    }
+
+    static string Render(IReadOnlyList<(ReportRun Run, MetricsFile Metrics, IReadOnlyList<TrainLogRow>? Log)> runs, int width, int height)
+    {
+        var html = new StringBuilder();
+        var title = "InContext report: " + string.Join(", ", runs.Select(r => r.Run.Settings.RunName));
+        html.Append($"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n<title>{E(title)}</title>\n<style>\n{Css}</style>\n</head>\n<body>\n");
+        html.Append($"<h1>{E(title)}</h1>\n");
+        html.Append($"<div class=\"grid\" style=\"grid-template-columns: repeat({runs.Count}, minmax(24em, 1fr));\">\n");
+
+        foreach (var (run, _, _) in runs)
+            Cell(html, "run", () => Header(html, run));
+        foreach (var (run, _, log) in runs)
+            Cell(html, "training", () =>
+            {
+                html.Append("<h3>training</h3>\n");
+                if (log is { Count: > 0 })
+                    Image(html, FigureExport.Png(TrainingCurveFigure.Build(log, run.Settings.RunName), width, height), $"training curve of {run.Settings.RunName}", width, height);
+                else
+                    html.Append("<p class=\"absent\">no training log (train_log.csv)</p>\n");
+            });
+
+        var evaluations = runs.SelectMany(r => r.Metrics.Evaluations.Keys).Distinct().ToList();
+        foreach (var name in evaluations)
+            foreach (var (run, metrics, _) in runs)
+                Cell(html, "evaluation", () => Evaluation(html, name, run, metrics, width, height));
+
+        html.Append("</div>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    static void Cell(StringBuilder html, string kind, Action body)
+    {
+        html.Append($"<section class=\"cell {kind}\">\n");
+        body();
+        html.Append("</section>\n");
+    }
+
+    static void Header(StringBuilder html, ReportRun run)
+    {
+        var s = run.Settings;
+        html.Append($"<h2>{E(s.RunName)}</h2>\n<p class=\"dir\">{E(run.RunDir)}</p>\n");
+        html.Append("<table class=\"config\">\n<tbody>\n");
+        var rows = new List<KeyValuePair<string, string>> { new("task", s.Task), new("n_dims", s.NDims.ToString()) };
+        rows.AddRange(run.Config.Where(kv => kv.Key is not ("task" or "n_dims")));
+        foreach (var (key, value) in rows)
+            html.Append($"<tr><th scope=\"row\">{E(key)}</th><td>{E(value)}</td></tr>\n");
+        html.Append("</tbody>\n</table>\n");
+    }
+
+    static void Evaluation(StringBuilder html, string name, ReportRun run, MetricsFile metrics, int width, int height)
+    {
+        html.Append($"<h3>{E(name)}</h3>\n");
+        if (!metrics.Evaluations.TryGetValue(name, out var evaluation))
+        {
+            html.Append("<p class=\"absent\">not evaluated</p>\n");
+            return;
+        }
+        var curves = ErrorCurve.ForEvaluation(evaluation, run.Settings, run.Models);
+        if (curves.Count == 0)
+        {
+            html.Append("<p class=\"absent\">none of the chosen models</p>\n");
+            return;
+        }
+        Image(html, FigureExport.Png(new ScottPlot.Multiplot(ErrorFigure.Build(name, curves)), width, height), $"{name}: {run.Settings.RunName}", width, height);
+        Table(html, new ErrorTable(curves, run.Settings.NDims), name);
+    }
+
+    static void Table(StringBuilder html, ErrorTable table, string evaluation)
+    {
+        html.Append($"<table class=\"errors\" data-evaluation=\"{E(evaluation)}\">\n<caption>squared error (normalised) after k in-context examples; lowest in bold</caption>\n<thead>\n<tr><th>model \\ k</th>");
+        foreach (var k in table.Columns)
+            html.Append($"<th class=\"num\">{k}</th>");
+        html.Append("</tr>\n</thead>\n<tbody>\n");
+        foreach (var curve in table.Curves)
+        {
+            var color = ModelPalette.For(curve.ModelId).ToHex();
+            html.Append($"<tr data-model=\"{E(curve.ModelId)}\"><th scope=\"row\"><span class=\"swatch\" style=\"background: {color};\"></span>{E(ModelNames.Display(curve.ModelId))}</th>");
+            for (int c = 0; c < table.Columns.Count; c++)
+            {
+                var value = ErrorTable.Value(curve, table.Columns[c]);
+                var text = value.HasValue ? E(ErrorTable.Format(value.Value)) : Missing;
+                html.Append(table.IsBest(curve, c)
+                    ? $"<td class=\"num best\" data-k=\"{table.Columns[c]}\"><b>{text}</b></td>"
+                    : $"<td class=\"num\" data-k=\"{table.Columns[c]}\">{text}</td>");
+            }
+            html.Append("</tr>\n");
+        }
+        html.Append("</tbody>\n</table>\n");
+    }
+
+    static void Image(StringBuilder html, byte[] png, string alt, int width, int height) =>
+        html.Append($"<img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\" alt=\"{E(alt)}\" width=\"{width}\" height=\"{height}\" />\n");
+
+    static string E(string text) => WebUtility.HtmlEncode(text);
+}
