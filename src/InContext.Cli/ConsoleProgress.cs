@@ -6,7 +6,8 @@ namespace InContext.Cli;
 /// <summary>Training progress on the console: a live bar on a terminal, plain lines otherwise (CI, pipes).</summary>
 static class ConsoleProgress
 {
-    public static void Train(Trainer trainer, int? totalSteps, string title)
+    /// <summary>Trains to the end; false when the user stopped it (Ctrl+C).</summary>
+    public static bool Train(Trainer trainer, int? totalSteps, string title)
     {
         var total = totalSteps ?? trainer.Config.Training.TrainSteps;
         using var cancel = new CancellationTokenSource();
@@ -21,7 +22,7 @@ static class ConsoleProgress
                     if (r.Logged && (r.Step % Math.Max(r.TotalSteps / 20, 1) < trainer.Config.Wandb.LogEverySteps || r.Step == r.TotalSteps - 1))
                         Console.WriteLine(Describe(r));
                 }, cancel.Token);
-                return;
+                return Finished(trainer, cancel);
             }
             AnsiConsole.Progress()
                 .AutoClear(false)
@@ -41,7 +42,14 @@ static class ConsoleProgress
         {
             Console.CancelKeyPress -= onCancel;
         }
-        if (cancel.IsCancellationRequested) Console.WriteLine($"Stopped at step {trainer.NextStep}; state.pt saved. Run the same command to resume.");
+        return Finished(trainer, cancel);
+    }
+
+    static bool Finished(Trainer trainer, CancellationTokenSource cancel)
+    {
+        if (!cancel.IsCancellationRequested) return true;
+        Console.WriteLine($"Stopped at step {trainer.NextStep}; state.pt saved. Run the same command to resume.");
+        return false;
     }
 
     static string Describe(StepReport r) =>

@@ -6,6 +6,9 @@ using InContext.Cli;
 // library; printing lives in Console*.cs beside this file.
 var root = new RootCommand("InContext: train transformers to learn function classes in context (Garg et al. 2022), and measure them against classical learners.");
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(PlotCommands.Plot());
+root.Subcommands.Add(PlotCommands.Report());
 root.Subcommands.Add(BenchCommand.Create());
 
 var parse = root.Parse(args);

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using InContext.Config;
+using InContext.Evaluation;
+using InContext.Reports;
 using InContext.Training;
 using Spectre.Console;
 
@@ -16,12 +18,13 @@ static class TrainCommand
         var seed = new Option<long?>("--seed") { Description = "Seed for the model's initialisation and every batch (overrides training.seed)." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var testRun = new Option<bool>("--test-run") { Description = "100 steps at the curriculum's end values; writes nothing." };
-        var cmd = new Command("train", "Train an in-context learner; resumes an existing run folder.") { config, outDir, runId, steps, seed, device, testRun };
-        cmd.SetAction(p => Run(p.GetValue(config), p.GetValue(outDir), p.GetValue(runId), p.GetValue(steps), p.GetValue(seed), p.GetValue(device), p.GetValue(testRun)));
+        var noEval = new Option<bool>("--no-eval") { Description = "Skip the evaluation (and figures) at the end of training." };
+        var cmd = new Command("train", "Train an in-context learner, then evaluate it against the baselines; resumes an existing run folder.") { config, outDir, runId, steps, seed, device, testRun, noEval };
+        cmd.SetAction(p => Run(p.GetValue(config), p.GetValue(outDir), p.GetValue(runId), p.GetValue(steps), p.GetValue(seed), p.GetValue(device), p.GetValue(testRun), p.GetValue(noEval)));
         return cmd;
     }
 
-    static int Run(string? configPath, string? outDir, string? runId, int? steps, long? seed, string? deviceName, bool testRun)
+    static int Run(string? configPath, string? outDir, string? runId, int? steps, long? seed, string? deviceName, bool testRun, bool noEval)
     {
         var device = Devices.Parse(deviceName);
         RunConfig config;
@@ -51,7 +54,22 @@ static class TrainCommand
         var total = steps ?? runConfig.Training.TrainSteps;
         AnsiConsole.MarkupLineInterpolated($"[bold]{(resumes ? "Resuming" : "Training")}[/] {runConfig.Training.Task}, model {runConfig.Model.NEmbd}/{runConfig.Model.NLayer}/{runConfig.Model.NHead}, d={runConfig.Model.NDims}, on {device.type} -> {run.Path}");
         if (resumes) AnsiConsole.MarkupLineInterpolated($"  at step {trainer.NextStep} of {total}");
-        ConsoleProgress.Train(trainer, total, runConfig.Wandb.Name ?? runConfig.Training.Task);
+        if (!ConsoleProgress.Train(trainer, total, runConfig.Wandb.Name ?? runConfig.Training.Task) || noEval)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Run folder: {run.Path}");
+            return 0;
+        }
+
+        // As the paper does at the end of a run: every evaluation that applies, then the figures.
+        var metrics = ConsoleTables.EvaluateRun(run, new EvaluationRequest(), device, quiet: true);
+        var d = runConfig.Model.NDims;
+        var n = runConfig.Training.Curriculum.Points.End;
+        AnsiConsole.MarkupLine("[bold]Standard prompts[/], 1280 fresh prompts:");
+        ConsoleTables.Print(metrics, RunPlots.SettingsOf(runConfig, run.Name), ["standard"],
+            n <= 2 * d + 1 ? Enumerable.Range(0, n).ToList() : null);
+        var figures = RunPlots.Write(run);
+        AnsiConsole.MarkupLineInterpolated($"Metrics: {run.MetricsPath}  ({metrics.Evaluations.Count} evaluations; `icl eval {run.Path}` prints them all)");
+        AnsiConsole.MarkupLineInterpolated($"Figures: {run.PlotsPath} ({figures.Count} files)");
         AnsiConsole.MarkupLineInterpolated($"Run folder: {run.Path}");
         return 0;
     }

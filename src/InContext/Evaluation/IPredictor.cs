@@ -23,4 +23,24 @@ public interface IPredictor
     /// examples) predicts 0 for the baselines.
     /// </summary>
     Tensor Predict(Tensor xs, Tensor ys);
+
+    /// <summary>
+    /// Predicts, for every position <c>i</c>, the query <c>queries[:, i]</c> from the first
+    /// <c>i</c> pairs of (<paramref name="xs"/>, <paramref name="ys"/>): the prompting strategies
+    /// whose queries differ from the in-context points. The default makes one prompt per
+    /// position (<c>xs[:, :i]</c> then the query), as the paper's evaluator does; predictors
+    /// that can do better override it.
+    /// </summary>
+    Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
+    {
+        using var scope = NewDisposeScope();
+        var n = xs.shape[1];
+        var columns = new Tensor[n];
+        for (var i = 0; i < n; i++)
+        {
+            var prompt = cat(new[] { xs.narrow(1, 0, i), queries.narrow(1, i, 1) }, 1);
+            columns[i] = Predict(prompt, ys.narrow(1, 0, i + 1)).narrow(1, i, 1);
+        }
+        return cat(columns, 1).MoveToOuterDisposeScope();
+    }
 }

@@ -37,19 +37,21 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
     public string DisplayName => ModelNames.Display(Name);
 
     /// <summary>
-    /// GPT-2's initialisation, which Hugging Face applies to the whole <c>TransformerModel</c>
-    /// (read-in and read-out included): weights <c>N(0, 0.02)</c>, biases 0, LayerNorm 1/0, and
-    /// every <c>c_proj.weight</c> <c>N(0, 0.02/sqrt(2·n_layer))</c>.
+    /// GPT-2's initialisation of the backbone, as Hugging Face's <c>GPT2Model</c> applies it to its
+    /// own modules: weights <c>N(0, 0.02)</c>, biases 0, LayerNorm 1/0, and every
+    /// <c>c_proj.weight</c> <c>N(0, 0.02/sqrt(2·n_layer))</c>. The read-in and read-out are plain
+    /// <c>nn.Linear</c>s of the paper's <c>TransformerModel</c>, outside the backbone, so they keep
+    /// PyTorch's default Linear initialisation (which TorchSharp shares).
     /// </summary>
     void InitializeWeights()
     {
         using var _ = no_grad();
         var projectionStd = 0.02 / Math.Sqrt(2.0 * Config.NLayer);
-        foreach (var (name, p) in named_parameters())
+        foreach (var (name, p) in _backbone.named_parameters())
         {
             if (name.EndsWith("c_proj.weight")) nn.init.normal_(p, 0, projectionStd);
-            else if (name.Contains(".ln_") && name.EndsWith(".weight")) nn.init.ones_(p);
-            else if (name.EndsWith(".bias")) nn.init.zeros_(p);
+            else if (name.Contains("ln_") && name.EndsWith(".weight")) nn.init.ones_(p);
+            else if (name.EndsWith(".bias") || name.EndsWith("bias")) nn.init.zeros_(p);
             else nn.init.normal_(p, 0, 0.02);
         }
     }
@@ -83,5 +85,31 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
     {
         using var _ = no_grad();
         return forward(xs, ys);
+    }
+
+    /// <summary>
+    /// All positions' query prompts at once: prompt <c>i</c> is the first <c>i</c> pairs then the
+    /// query <c>i</c> (later rows cannot influence position <c>i</c>: the model is causal), stacked
+    /// along the batch so one forward pass serves every position.
+    /// </summary>
+    public Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var (b, n, d) = (xs.shape[0], xs.shape[1], xs.shape[2]);
+        // Copies per forward pass, bounded so the MLP activations stay near 256 MB.
+        var perPass = (int)Math.Clamp((1L << 26) / Math.Max(1L, b * 2 * n * 4 * Config.NEmbd), 1, n);
+        var positions = arange(n, device: xs.device).view(1, 1, n, 1);
+        var columns = new List<Tensor>();
+        for (var start = 0; start < n; start += perPass)
+        {
+            var count = Math.Min(perPass, (int)n - start);
+            // copy c keeps xs before position start + c and puts that position's query there
+            var index = arange(start, start + count, device: xs.device).view(count, 1, 1, 1);
+            var stacked = where(positions.eq(index), queries.unsqueeze(0), xs.unsqueeze(0)).reshape(count * b, n, d);
+            var predictions = forward(stacked, ys.unsqueeze(0).expand(count, b, n).reshape(count * b, n)).view(count, b, n);
+            columns.Add(predictions.narrow(2, start, count).diagonal(0, 0, 2)); // [b, count]
+        }
+        return cat(columns.ToArray(), 1).MoveToOuterDisposeScope();
     }
 }

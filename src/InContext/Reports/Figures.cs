@@ -1,3 +1,4 @@
+using InContext.Training;
 using InContext.Evaluation;
 
 namespace InContext.Reports;
@@ -53,9 +54,9 @@ public static class Figures
     /// <summary>Writes the training curve of a train_log.csv; false (and no file) when the log has no rows.</summary>
     public static bool WriteTrainingCurve(string trainLogPath, PlotSettings settings, string path, string format = "png",
         int width = FigureExport.DefaultWidth, int height = FigureExport.DefaultHeight) =>
-        WriteTrainingCurve(TrainLogCsv.Load(trainLogPath), settings, path, format, width, height);
+        WriteTrainingCurve(TrainingLog.Read(trainLogPath), settings, path, format, width, height);
 
-    static bool WriteTrainingCurve(IReadOnlyList<TrainLogRow> log, PlotSettings settings, string path, string format, int width, int height)
+    static bool WriteTrainingCurve(IReadOnlyList<LogRow> log, PlotSettings settings, string path, string format, int width, int height)
     {
         if (log.Count == 0) return false;
         FigureExport.Save(TrainingCurveFigure.Build(log, settings.RunName), path, format, width, height);

@@ -1,3 +1,4 @@
+using InContext.Training;
 using System.Net;
 using System.Text;
 using InContext.Evaluation;
@@ -50,7 +51,7 @@ public static class HtmlReport
         File.Move(tmp, outPath, overwrite: true);
     }
 
-    static string Render(IReadOnlyList<(ReportRun Run, MetricsFile Metrics, IReadOnlyList<TrainLogRow>? Log)> runs, int width, int height)
+    static string Render(IReadOnlyList<(ReportRun Run, MetricsFile Metrics, IReadOnlyList<LogRow>? Log)> runs, int width, int height)
     {
         var html = new StringBuilder();
         var title = "InContext report: " + string.Join(", ", runs.Select(r => r.Run.Settings.RunName));

@@ -4,7 +4,7 @@ namespace InContext.Reports;
 /// A run folder that cannot be reported on (no metrics.json, a malformed train_log.csv...).
 /// The message is one line that names the file and says what to do, fit for the console.
 /// </summary>
-public sealed class ReportInputException : Exception
+public sealed class ReportInputException : InputException
 {
     public ReportInputException(string message, Exception? inner = null) : base(message, inner) { }
 }

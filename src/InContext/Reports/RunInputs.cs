@@ -1,3 +1,4 @@
+using InContext.Training;
 using InContext.Evaluation;
 
 namespace InContext.Reports;
@@ -23,6 +24,6 @@ public static class RunInputs
     }
 
     /// <summary>The logged steps, or null when there is no log (the training curve is then left out).</summary>
-    public static IReadOnlyList<TrainLogRow>? LoadTrainLog(string? trainLogPath) =>
-        trainLogPath != null && File.Exists(trainLogPath) ? TrainLogCsv.Load(trainLogPath) : null;
+    public static IReadOnlyList<LogRow>? LoadTrainLog(string? trainLogPath) =>
+        trainLogPath != null && File.Exists(trainLogPath) ? TrainingLog.Read(trainLogPath) : null;
 }

@@ -1,3 +1,4 @@
+using InContext.Training;
 using ScottPlot;
 
 namespace InContext.Reports;
@@ -15,7 +16,7 @@ public static class TrainingCurveFigure
     static readonly Color PointsColor = Color.FromHex("#029E73");
     static readonly Color DimsColor = Color.FromHex("#D55E00");
 
-    public static Multiplot Build(IReadOnlyList<TrainLogRow> log, string runName)
+    public static Multiplot Build(IReadOnlyList<LogRow> log, string runName)
     {
         var steps = log.Select(r => (double)r.Step).ToArray();
         var figure = new Multiplot();

@@ -30,27 +30,40 @@ public sealed class TrainingLog
         r.ExcessLoss.ToString("R", CultureInfo.InvariantCulture), r.NPoints.ToString(CultureInfo.InvariantCulture),
         r.NDims.ToString(CultureInfo.InvariantCulture), r.Seconds.ToString("F3", CultureInfo.InvariantCulture));
 
-    /// <summary>Reads a training log; a malformed row is refused with the file and row number.</summary>
+    public static readonly string[] Columns = Header.Split(',');
+
+    /// <summary>
+    /// Reads a training log. Columns are found by name, so extra columns or another order do no
+    /// harm; anything malformed is refused naming the file and the line.
+    /// </summary>
     public static List<LogRow> Read(string path)
     {
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (IOException e) { throw new InputException($"{path}: cannot read ({e.Message})", e); }
+
+        if (lines.Length == 0 || string.IsNullOrWhiteSpace(lines[0]))
+            throw new InputException($"{path}: empty, expected the header {Header}");
+        var header = lines[0].Split(',').Select(h => h.Trim()).ToList();
+        var index = Columns.Select(c => header.IndexOf(c)).ToArray();
+        var missing = Columns.Where((_, i) => index[i] < 0).ToList();
+        if (missing.Count > 0)
+            throw new InputException($"{path}: line 1: header lacks {string.Join(", ", missing)} (expected {Header})");
+
         var rows = new List<LogRow>();
-        var lines = File.ReadAllLines(path);
-        if (lines.Length == 0 || lines[0].Trim() != Header)
-            throw new InputException($"{path}: row 1: expected the header '{Header}'");
-        for (var i = 1; i < lines.Length; i++)
+        for (var line = 2; line <= lines.Length; line++)
         {
-            if (lines[i].Length == 0) continue;
-            var f = lines[i].Split(',');
-            try
-            {
-                if (f.Length != 6) throw new FormatException($"expected 6 fields, found {f.Length}");
-                var c = CultureInfo.InvariantCulture;
-                rows.Add(new LogRow(int.Parse(f[0], c), double.Parse(f[1], c), double.Parse(f[2], c), int.Parse(f[3], c), int.Parse(f[4], c), double.Parse(f[5], c)));
-            }
-            catch (FormatException e)
-            {
-                throw new InputException($"{path}: row {i + 1}: {e.Message}");
-            }
+            var text = lines[line - 1];
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            var fields = text.Split(',');
+            if (fields.Length != header.Count)
+                throw new InputException($"{path}: line {line}: {fields.Length} fields where the header has {header.Count}");
+            string Field(int column) => fields[index[column]].Trim();
+            double Real(int column) => double.TryParse(Field(column), NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+                ? v : throw new InputException($"{path}: line {line}: {Columns[column]} '{Field(column)}' is not a number");
+            int Whole(int column) => int.TryParse(Field(column), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+                ? v : throw new InputException($"{path}: line {line}: {Columns[column]} '{Field(column)}' is not an integer");
+            rows.Add(new LogRow(Whole(0), Real(1), Real(2), Whole(3), Whole(4), Real(5)));
         }
         return rows;
     }

@@ -48,7 +48,11 @@ public class InContextTransformerTests
         Assert.Equal(0.02 / Math.Sqrt(8), p["_backbone.h.2.attn.c_proj.weight"].std().ToDouble(), 3);
         Assert.True(p["_backbone.h.0.ln_1.weight"].eq(1).all().ToBoolean());
         Assert.True(p["_backbone.h.0.mlp.c_fc.bias"].eq(0).all().ToBoolean());
-        Assert.True(p["_read_out.bias"].eq(0).all().ToBoolean());
+        Assert.True(p["_backbone.ln_f.bias"].eq(0).all().ToBoolean());
+        // read-in and read-out sit outside GPT-2: PyTorch's default Linear init, U(±1/sqrt(fan_in))
+        var readIn = p["_read_in.weight"];
+        Assert.True(readIn.abs().max().ToDouble() <= 1 / Math.Sqrt(4));
+        Assert.InRange(readIn.std().ToDouble(), 0.5 / Math.Sqrt(3) * 0.8, 0.5 / Math.Sqrt(3) * 1.2);
     }
 
     [Fact]
@@ -89,5 +93,26 @@ public class InContextTransformerTests
         using var model = new InContextTransformer(Tiny);
         var e = Assert.Throws<ArgumentException>(() => model.Predict(randn(1, 10, 4), randn(1, 10)));
         Assert.Contains("n_positions = 9", e.Message);
+    }
+
+    [Fact]
+    public void Batched_query_prompts_equal_one_prompt_per_position()
+    {
+        manual_seed(2);
+        using var model = new InContextTransformer(Tiny);
+        var xs = randn(3, 9, 4);
+        var ys = randn(3, 9);
+        var queries = randn(3, 9, 4);
+        var batched = model.PredictQueries(xs, ys, queries);
+        var onePerPosition = ((InContext.Evaluation.IPredictor)new PerPositionOnly(model)).PredictQueries(xs, ys, queries);
+        Assert.True(batched.allclose(onePerPosition, rtol: 1e-4, atol: 1e-5));
+    }
+
+    /// <summary>Hides the transformer's batched override, to get the interface's one-prompt-per-position default.</summary>
+    sealed class PerPositionOnly(InContextTransformer model) : InContext.Evaluation.IPredictor
+    {
+        public string Name => "per_position";
+        public string DisplayName => Name;
+        public Tensor Predict(Tensor xs, Tensor ys) => model.Predict(xs, ys);
     }
 }

@@ -1,3 +1,4 @@
+using InContext.Training;
 using InContext.Reports;
 using Xunit;
 
@@ -39,7 +40,7 @@ public class InputTests
     {
         using var run = new SyntheticRun();
         File.WriteAllText(run.TrainLogPath, "step,loss,excess_loss,n_points,n_dims,seconds\n" + body);
-        var e = Assert.Throws<ReportInputException>(() => Figures.WriteAll(run.MetricsPath, run.TrainLogPath, run.Settings, run.Dir));
+        var e = Assert.ThrowsAny<InputException>(() => Figures.WriteAll(run.MetricsPath, run.TrainLogPath, run.Settings, run.Dir));
         Assert.Equal($"{run.TrainLogPath}: {expected}", e.Message);
         Assert.Empty(Directory.GetFiles(run.Dir, "*.png")); // inputs are checked before anything is drawn
     }
@@ -58,7 +59,7 @@ public class InputTests
     {
         using var run = new SyntheticRun();
         File.WriteAllText(run.TrainLogPath, "step,loss\n0,1\n");
-        var e = Assert.Throws<ReportInputException>(() => TrainLogCsv.Load(run.TrainLogPath));
+        var e = Assert.Throws<InputException>(() => TrainingLog.Read(run.TrainLogPath));
         Assert.Equal($"{run.TrainLogPath}: line 1: header lacks excess_loss, n_points, n_dims, seconds (expected step,loss,excess_loss,n_points,n_dims,seconds)", e.Message);
     }
 
@@ -67,7 +68,7 @@ public class InputTests
     {
         using var run = new SyntheticRun();
         File.WriteAllText(run.TrainLogPath, "seconds,n_dims,n_points,excess_loss,loss,step,extra\n2.5,5,11,0.25,1.25,100,x\n");
-        Assert.Equal(new TrainLogRow(100, 1.25, 0.25, 11, 5, 2.5), Assert.Single(TrainLogCsv.Load(run.TrainLogPath)));
+        Assert.Equal(new LogRow(100, 1.25, 0.25, 11, 5, 2.5), Assert.Single(TrainingLog.Read(run.TrainLogPath)));
     }
 
     [Fact]

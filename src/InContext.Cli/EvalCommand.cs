@@ -1,0 +1,52 @@
+using System.CommandLine;
+using InContext.Config;
+using InContext.Evaluation;
+using InContext.Training;
+
+namespace InContext.Cli;
+
+static class EvalCommand
+{
+    public static Command Create()
+    {
+        var runDir = new Argument<string?>("run-dir") { Description = "A run folder. Without one, the baselines alone on --task/--n-dims/--points.", Arity = ArgumentArity.ZeroOrOne };
+        var examples = new Option<int>("--examples") { Description = "Prompts per evaluation.", DefaultValueFactory = _ => 1280 };
+        var batch = new Option<int>("--batch-size") { Description = "Prompts per batch.", DefaultValueFactory = _ => 64 };
+        var strategies = new Option<string[]>("--strategies") { Description = "Evaluations to run (comma-separated; default: all that apply).", AllowMultipleArgumentsPerToken = true };
+        var models = new Option<string[]>("--models") { Description = "Models to evaluate, by id (transformer, least_squares, knn_3, averaging, lasso_0.01, nn_gd, tree_depth_4, tree, boosted_trees).", AllowMultipleArgumentsPerToken = true };
+        var step = new Option<int?>("--step") { Description = "Evaluate model_<step>.pt instead of state.pt (writes metrics_<step>.json)." };
+        var recompute = new Option<bool>("--recompute") { Description = "Ignore an existing metrics.json." };
+        var task = new Option<string?>("--task") { Description = "Without a run: the function class." };
+        var nDims = new Option<int>("--n-dims") { Description = "Without a run: input dimension.", DefaultValueFactory = _ => 20 };
+        var points = new Option<int>("--points") { Description = "Without a run: points per prompt.", DefaultValueFactory = _ => 41 };
+        var outDir = new Option<string?>("--out") { Description = "Without a run: folder for metrics.json (default: the current folder)." };
+        var seed = new Option<long>("--seed") { Description = "Seed of the evaluation prompts.", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var cmd = new Command("eval", "Evaluate a run's transformer and the classical baselines on every distribution shift; writes metrics.json.")
+            { runDir, examples, batch, strategies, models, step, recompute, task, nDims, points, outDir, seed, device };
+        cmd.SetAction(p =>
+        {
+            if (p.GetValue(examples) < 1 || p.GetValue(batch) < 1) throw new InputException("--examples and --batch-size must be at least 1");
+            var request = new EvaluationRequest(
+                PlotCommands.Split(p.GetValue(strategies)), PlotCommands.Split(p.GetValue(models)), p.GetValue(recompute),
+                new EvaluationSettings(p.GetValue(examples), p.GetValue(batch), p.GetValue(seed)), p.GetValue(step));
+            var dir = p.GetValue(runDir);
+            if (dir != null)
+            {
+                var run = new RunFolder(dir);
+                ConsoleTables.EvaluateRun(run, request, Devices.Parse(p.GetValue(device)));
+                return 0;
+            }
+            var taskName = p.GetValue(task) ?? throw new InputException("give a run folder, or --task (with --n-dims and --points) to evaluate the baselines alone");
+            if (!InContext.Tasks.TaskRegistry.Names.Contains(taskName))
+                throw new InputException($"--task {taskName}: unknown (valid: {string.Join(", ", InContext.Tasks.TaskRegistry.Names)})");
+            if (p.GetValue(nDims) < 1 || p.GetValue(points) < 1) throw new InputException("--n-dims and --points must be at least 1");
+            var problem = new RunEvaluation.Problem(taskName, new(), p.GetValue(nDims), p.GetValue(points));
+            var path = Path.Combine(p.GetValue(outDir) ?? ".", "metrics.json");
+            ConsoleTables.EvaluateBaselines(problem, request, path);
+            return 0;
+        });
+        return cmd;
+    }
+
+}

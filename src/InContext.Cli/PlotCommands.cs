@@ -1,0 +1,44 @@
+using System.CommandLine;
+using InContext.Reports;
+using InContext.Training;
+
+namespace InContext.Cli;
+
+static class PlotCommands
+{
+    public static Command Plot()
+    {
+        var runDir = new Argument<string>("run-dir") { Description = "A run folder with metrics.json (icl eval writes it)." };
+        var outDir = new Option<string?>("--out") { Description = "Folder for the figures (default: RUN_DIR/plots)." };
+        var models = new Option<string[]>("--models") { Description = "Only these models (ids as in metrics.json).", AllowMultipleArgumentsPerToken = true };
+        var format = new Option<string>("--format") { Description = "png or svg.", DefaultValueFactory = _ => "png" };
+        format.AcceptOnlyFromAmong("png", "svg");
+        var cmd = new Command("plot", "The paper's figures for a run: error against in-context examples per evaluation, and the training curve.") { runDir, outDir, models, format };
+        cmd.SetAction(p =>
+        {
+            var files = RunPlots.Write(new RunFolder(p.GetValue(runDir)!), p.GetValue(outDir), Split(p.GetValue(models)), p.GetValue(format)!);
+            foreach (var f in files) Console.WriteLine(f);
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static Command Report()
+    {
+        var runDirs = new Argument<string[]>("run-dirs") { Description = "One or more run folders, shown side by side.", Arity = ArgumentArity.OneOrMore };
+        var outPath = new Option<string>("--out") { Description = "The HTML file.", DefaultValueFactory = _ => "report.html" };
+        var models = new Option<string[]>("--models") { Description = "Only these models.", AllowMultipleArgumentsPerToken = true };
+        var cmd = new Command("report", "One self-contained HTML report (figures inline) of one or more runs.") { runDirs, outPath, models };
+        cmd.SetAction(p =>
+        {
+            var entries = p.GetValue(runDirs)!.Select(d => RunPlots.ReportEntry(new RunFolder(d), Split(p.GetValue(models)))).ToList();
+            HtmlReport.Write(entries, p.GetValue(outPath)!);
+            Console.WriteLine(Path.GetFullPath(p.GetValue(outPath)!));
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static IReadOnlyList<string>? Split(string[]? values) =>
+        values is null || values.Length == 0 ? null : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+}

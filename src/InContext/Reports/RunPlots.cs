@@ -1,0 +1,46 @@
+using System.Globalization;
+using InContext.Config;
+using InContext.Training;
+
+namespace InContext.Reports;
+
+/// <summary>The figures and report entry of a run folder, from its config, metrics.json and train_log.csv.</summary>
+public static class RunPlots
+{
+    public static PlotSettings SettingsOf(RunConfig config, string name) =>
+        SettingsOf(config.Training.Task, config.Training.TaskKwargs, config.Model.NDims, name);
+
+    public static PlotSettings SettingsOf(string task, Dictionary<string, object?> taskKwargs, int nDims, string name) =>
+        new(task, nDims, new Section("config", "training.task_kwargs", taskKwargs).IntOrNull("sparsity"), name);
+
+    /// <summary>Writes every figure of the run (default: into its <c>plots/</c>); returns the files.</summary>
+    public static IReadOnlyList<string> Write(RunFolder run, string? outDir = null, IReadOnlyList<string>? models = null, string format = "png")
+    {
+        var config = run.LoadConfig();
+        return Figures.WriteAll(run.MetricsPath, run.TrainLogPath, SettingsOf(config, run.Name), outDir ?? run.PlotsPath, models, format);
+    }
+
+    /// <summary>The run as a column of the HTML report, with its config in brief.</summary>
+    public static ReportRun ReportEntry(RunFolder run, IReadOnlyList<string>? models = null)
+    {
+        var c = run.LoadConfig();
+        var m = c.Model;
+        var t = c.Training;
+        var brief = new List<KeyValuePair<string, string>>
+        {
+            new("task", t.Task + (t.TaskKwargs.Count > 0 ? " " + string.Join(", ", t.TaskKwargs.Select(kv => $"{kv.Key}={Text(kv.Value)}")) : "")),
+            new("model", $"{m.NEmbd} embd / {m.NLayer} layers / {m.NHead} heads"),
+            new("dims, points", $"d={m.NDims}, {t.Curriculum.Points.End} points (n_positions {m.NPositions})"),
+            new("training", $"{t.TrainSteps} steps, batch {t.BatchSize}, lr {t.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {t.Seed}"),
+            new("curriculum", $"dims {t.Curriculum.Dims.Start}→{t.Curriculum.Dims.End}, points {t.Curriculum.Points.Start}→{t.Curriculum.Points.End}"),
+        };
+        return ReportRun.InFolder(run.Path, SettingsOf(c, run.Name), brief, models);
+    }
+
+    static string Text(object? v) => v switch
+    {
+        YamlTree.Scalar s => s.Text,
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v?.ToString() ?? "null",
+    };
+}
