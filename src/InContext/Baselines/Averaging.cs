@@ -1,0 +1,26 @@
+using InContext.Evaluation;
+using static TorchSharp.torch;
+
+namespace InContext.Baselines;
+
+/// <summary>
+/// The averaging estimator: w = mean over the first i pairs of y_j x_j, prediction x · w.
+/// Batched through cumulative sums over positions.
+/// </summary>
+public sealed class Averaging : IPredictor
+{
+    public string Name => ModelNames.Averaging;
+    public string DisplayName => ModelNames.Display(Name);
+
+    public Tensor Predict(Tensor xs, Tensor ys)
+    {
+        var (_, n, _) = Shapes.Check(xs, ys);
+        using var scope = NewDisposeScope();
+        var x = xs.detach().to(float64);
+        var z = x * ys.detach().to(float64).unsqueeze(-1);
+        var earlier = cat(new[] { zeros_like(z.narrow(1, 0, 1)), z.cumsum(1).narrow(1, 0, n - 1) }, 1);   // sum over j < i
+        var count = arange(n, dtype: float64, device: xs.device).clamp_min(1).view(1, n, 1);
+        var prediction = (x * (earlier / count)).sum(-1);                    // position 0: 0
+        return prediction.to(float32).MoveToOuterDisposeScope();
+    }
+}

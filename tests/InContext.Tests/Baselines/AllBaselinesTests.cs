@@ -1,0 +1,97 @@
+using InContext.Baselines;
+using InContext.Evaluation;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace InContext.Tests.Baselines;
+
+/// <summary>The contract of <see cref="IPredictor"/>, checked for every baseline.</summary>
+public class AllBaselinesTests
+{
+    public static TheoryData<string> Ids => new()
+    {
+        ModelNames.LeastSquares, ModelNames.Knn(3), ModelNames.Averaging, ModelNames.Lasso(0.1), ModelNames.Lasso(0.0001),
+        ModelNames.NeuralNetGd, ModelNames.TreeDepth4, ModelNames.Tree, ModelNames.BoostedTrees,
+    };
+
+    static IPredictor Fast(string id) => id == ModelNames.NeuralNetGd ? new GradientDescentNet(steps: 20) : BaselineSet.ByName(id);
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Float32_on_the_device_of_xs_and_zero_without_examples(string id)
+    {
+        using var scope = NewDisposeScope();
+        var data = Data.Linear(seed: 41, b: 3, n: 9, d: 4);
+        var predictions = Fast(id).Predict(data.Xs(), data.Ys());
+        Assert.Equal(new long[] { 3, 9 }, predictions.shape);
+        Assert.Equal(float32, predictions.dtype);
+        Assert.Equal(data.Xs().device.ToString(), predictions.device.ToString());
+        Assert.All(Enumerable.Range(0, 3), p => Assert.Equal(0f, predictions[p, 0].item<float>()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Position_i_ignores_later_pairs(string id)
+    {
+        using var scope = NewDisposeScope();
+        const int cut = 6;
+        var data = Data.Gaussian(seed: 42, b: 3, n: 12, d: 4, x => x[0] - 2 * x[1] + x[2] * x[3]);
+        var changed = Data.Gaussian(seed: 42, b: 3, n: 12, d: 4, x => x[0] - 2 * x[1] + x[2] * x[3]);
+        var random = new Random(43);
+        for (int p = 0; p < data.B; p++)
+            for (int i = cut; i < data.N; i++)
+            {
+                changed.Y[p, i] = 10 * Data.Normal(random);   // y of the query at `cut` and after
+                if (i > cut)
+                    for (int k = 0; k < data.D; k++) changed.X[p, i, k] = (float)Data.Normal(random);
+            }
+        var predictor = Fast(id);
+        var before = Data.ToArray(predictor.Predict(data.Xs(), data.Ys()));
+        var after = Data.ToArray(predictor.Predict(changed.Xs(), changed.Ys()));
+        for (int p = 0; p < data.B; p++)
+            for (int i = 0; i <= cut; i++)
+                Assert.Equal(before[p, i], after[p, i], 1e-6);
+    }
+
+    [Fact]
+    public void The_papers_baselines_per_task()
+    {
+        string[] Names(string task) => BaselineSet.For(task, 20).Select(b => b.Name).ToArray();
+        string[] basic = { ModelNames.LeastSquares, ModelNames.Knn(3), ModelNames.Averaging };
+        Assert.Equal(basic, Names("linear_regression"));
+        Assert.Equal(basic, Names("quadratic_regression"));
+        Assert.Equal(basic.Concat(ModelNames.LassoAlphas.Select(ModelNames.Lasso)), Names("sparse_linear_regression"));
+        Assert.Equal(basic.Append(ModelNames.NeuralNetGd), Names("relu_2nn_regression"));
+        Assert.Equal(basic.Concat(new[] { ModelNames.TreeDepth4, ModelNames.Tree, ModelNames.BoostedTrees }), Names("decision_tree"));
+    }
+
+    [Fact]
+    public void Every_listed_baseline_is_built_back_from_its_name()
+    {
+        var all = new[] { "linear_regression", "sparse_linear_regression", "relu_2nn_regression", "decision_tree" }
+            .SelectMany(task => BaselineSet.For(task, 20));
+        foreach (var baseline in all)
+        {
+            var rebuilt = BaselineSet.ByName(baseline.Name);
+            Assert.Equal(baseline.GetType(), rebuilt.GetType());
+            Assert.Equal(baseline.Name, rebuilt.Name);
+            Assert.Equal(ModelNames.Display(baseline.Name), rebuilt.DisplayName);
+        }
+        Assert.Equal("knn_5", BaselineSet.ByName("knn_5").Name);
+        Assert.Equal("tree_depth_2", BaselineSet.ByName("tree_depth_2").Name);
+    }
+
+    [Theory]
+    [InlineData("ridge")]
+    [InlineData("knn_0")]
+    [InlineData("knn_x")]
+    [InlineData("lasso_-1")]
+    [InlineData("lasso_1e-2")]
+    public void An_unknown_name_lists_the_valid_ones(string id)
+    {
+        var error = Assert.Throws<ArgumentException>(() => BaselineSet.ByName(id));
+        Assert.Contains(id, error.Message);
+        Assert.Contains(ModelNames.LeastSquares, error.Message);
+        Assert.Contains("lasso_<alpha>", error.Message);
+    }
+}

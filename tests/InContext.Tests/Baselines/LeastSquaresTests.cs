@@ -1,0 +1,69 @@
+using InContext.Baselines;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace InContext.Tests.Baselines;
+
+public class LeastSquaresTests
+{
+    [Fact]
+    public void Exact_on_consistent_systems_from_d_examples_on()
+    {
+        using var scope = NewDisposeScope();
+        var data = Data.Linear(seed: 1, b: 4, n: 14, d: 5);
+        var predictions = Data.ToArray(new LeastSquares().Predict(data.Xs(), data.Ys()));
+        for (int p = 0; p < data.B; p++)
+            for (int i = data.D; i < data.N; i++)
+                Assert.Equal(data.Y[p, i], predictions[p, i], 1e-3);
+    }
+
+    [Fact]
+    public void Below_d_examples_gives_the_minimum_norm_interpolant()
+    {
+        using var scope = NewDisposeScope();
+        var data = Data.Linear(seed: 2, b: 3, n: 8, d: 8);
+        var predictions = Data.ToArray(new LeastSquares().Predict(data.Xs(), data.Ys()));
+        for (int p = 0; p < data.B; p++)
+            for (int i = 1; i < data.D; i++)
+            {
+                // w = Xᵀ (X Xᵀ)⁻¹ y, the minimum-norm solution of X w = y for X of full row rank i.
+                var rows = Enumerable.Range(0, i).Select(j => data.Row(p, j)).ToArray();
+                var gram = new double[i, i];
+                for (int a = 0; a < i; a++)
+                    for (int c = 0; c < i; c++) gram[a, c] = Dot(rows[a], rows[c]);
+                var coefficients = SolveLinear(gram, Enumerable.Range(0, i).Select(j => data.Y[p, j]).ToArray());
+                var w = new double[data.D];
+                for (int j = 0; j < i; j++)
+                    for (int k = 0; k < data.D; k++) w[k] += coefficients[j] * rows[j][k];
+                Assert.Equal(Dot(w, data.Row(p, i)), predictions[p, i], 1e-4);
+            }
+    }
+
+    static double Dot(double[] a, double[] b) => a.Zip(b).Sum(t => t.First * t.Second);
+
+    /// <summary>Gaussian elimination with partial pivoting.</summary>
+    static double[] SolveLinear(double[,] a, double[] b)
+    {
+        int n = b.Length;
+        var m = (double[,])a.Clone();
+        var x = (double[])b.Clone();
+        for (int col = 0; col < n; col++)
+        {
+            int pivot = Enumerable.Range(col, n - col).MaxBy(r => Math.Abs(m[r, col]));
+            for (int k = 0; k < n; k++) (m[col, k], m[pivot, k]) = (m[pivot, k], m[col, k]);
+            (x[col], x[pivot]) = (x[pivot], x[col]);
+            for (int r = col + 1; r < n; r++)
+            {
+                double factor = m[r, col] / m[col, col];
+                for (int k = col; k < n; k++) m[r, k] -= factor * m[col, k];
+                x[r] -= factor * x[col];
+            }
+        }
+        for (int r = n - 1; r >= 0; r--)
+        {
+            for (int k = r + 1; k < n; k++) x[r] -= m[r, k] * x[k];
+            x[r] /= m[r, r];
+        }
+        return x;
+    }
+}
