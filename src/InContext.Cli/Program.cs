@@ -16,7 +16,8 @@ if (parse.Errors.Count > 0)
 }
 try
 {
-    return parse.Invoke();
+    // The default handler would catch our exceptions itself (stack trace, exit code 1).
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (InputException e)
 {
