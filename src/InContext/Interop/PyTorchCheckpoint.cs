@@ -68,6 +68,8 @@ public static class PyTorchCheckpoint
     public static CheckpointContents Read(string path)
     {
         if (!File.Exists(path)) throw new InputException($"{path}: checkpoint file not found");
+        if (!StartsLikeZip(path))
+            throw new InputException($"{path}: not a PyTorch checkpoint (expected torch.save's zip format, as PyTorch 1.6 and later write it)");
         Hashtable root;
         try
         {
@@ -177,6 +179,21 @@ public static class PyTorchCheckpoint
             stream.Flush(flushToDisk: true);
         }
         File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>torch.save writes a zip archive: its first local file header starts with "PK\x03\x04".</summary>
+    static bool StartsLikeZip(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        try
+        {
+            using var f = File.OpenRead(path);
+            return f.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("PK\x03\x04"u8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path}: cannot be read ({FirstLine(e.Message)})", e);
+        }
     }
 
     static string FirstLine(string s) => s.Split('\n')[0].Trim();
