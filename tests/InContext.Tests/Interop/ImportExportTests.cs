@@ -29,6 +29,11 @@ public class ImportExportTests
         using var model = result.Run.LoadModel();
         ReferenceFixture.AssertPredicts(model, expected);
         Assert.Equal(Yaml(ReferenceFixture.Config), Yaml(result.Run.LoadConfig()));
+
+        // A kept model brings no Adam state: training would continue after its step with fresh moments.
+        using var trainer = new Trainer(result.Run.LoadConfig(), result.Run);
+        Assert.Equal(trainStep + 1, trainer.NextStep);
+        Assert.Equal(step == null ? 8 : 0, ((Adam.State)trainer.Optimizer.state_dict().State[0]).step);
     }
 
     [Fact]
