@@ -10,7 +10,7 @@ static class ImportCommand
         var reference = new Argument<string>("reference-run") { Description = "A run folder of the paper's PyTorch code: config.yaml and state.pt (or model_<step>.pt)." };
         var step = new Option<int?>("--step") { Description = "Import the kept model_<STEP>.pt instead of state.pt. It has no Adam state: training continues at STEP+1 with fresh moments." };
         var outDir = new Option<string>("--out") { Description = "The run folder to write (new, or empty).", Required = true };
-        var cmd = new Command("import", "Import a run of the paper's PyTorch code as one of our run folders (for eval, plot, and train to continue it).") { reference, step, outDir };
+        var cmd = new Command("import", "Import a run of the paper's PyTorch code as one of our run folders, to evaluate or to train on.") { reference, step, outDir };
         cmd.SetAction(p => Run(p.GetValue(reference)!, p.GetValue(step), p.GetValue(outDir)!));
         return cmd;
     }
