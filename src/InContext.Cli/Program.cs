@@ -10,6 +10,8 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PlotCommands.Plot());
 root.Subcommands.Add(PlotCommands.Report());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
@@ -19,7 +21,8 @@ if (parse.Errors.Count > 0)
 }
 try
 {
-    return parse.Invoke();
+    // The default handler would catch our exceptions itself (stack trace, exit code 1).
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (InputException e)
 {

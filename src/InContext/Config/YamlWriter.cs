@@ -48,14 +48,27 @@ public static class YamlWriter
     {
         null => "null",
         bool b => b ? "true" : "false",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        double d => FloatText(d.ToString("R", CultureInfo.InvariantCulture), double.IsFinite(d)),
+        float f => FloatText(f.ToString("R", CultureInfo.InvariantCulture), float.IsFinite(f)),
         IFormattable n => n.ToString(null, CultureInfo.InvariantCulture),
         Scalar { Quoted: true } s => Quote(s.Text),
         Scalar s => s.Text,
         string s => Quote(s),
         _ => throw new ArgumentException($"cannot write {v.GetType().Name} as YAML"),
     };
+
+    /// <summary>
+    /// A float as YAML 1.1 (PyYAML, which reads the paper's configs) reads it back as a float:
+    /// only with a dot in the mantissa, so <c>1.0E-05</c> and <c>2.0</c> where .NET writes
+    /// <c>1E-05</c> (a string to PyYAML) and <c>2</c> (an int).
+    /// </summary>
+    static string FloatText(string s, bool finite)
+    {
+        if (!finite) return s;
+        var e = s.IndexOf('E');
+        var mantissa = e < 0 ? s : s[..e];
+        return mantissa.Contains('.') ? s : mantissa + ".0" + (e < 0 ? "" : s[e..]);
+    }
 
     static string Quote(string s) => "'" + s.Replace("'", "''") + "'";
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using InContext.Config;
 using InContext.Models;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -32,13 +33,43 @@ public static class PyTorchCheckpoint
 {
     public const string TokenEmbeddingKey = "_backbone.wte.weight";
 
-    public static bool IsIgnoredReferenceKey(string key) =>
-        key == TokenEmbeddingKey || key.EndsWith(".attn.bias") || key.EndsWith(".attn.masked_bias");
+    /// <summary>GPT-2's vocabulary: the rows of the paper's unused <c>wte</c> (GPT2Config's default).</summary>
+    public const int Gpt2VocabularySize = 50257;
+
+    /// <summary>transformers' <c>masked_bias</c> buffer: <c>torch.tensor(-1e4)</c>.</summary>
+    public const float MaskedBiasValue = -10000f;
+
+    /// <summary>
+    /// The keys of the paper's state dict that our model lacks, with the shape and dtype
+    /// transformers 4.17 saves them with: <c>wte</c> <c>[50257, n_embd]</c> float32, and per layer
+    /// the causal mask <c>attn.bias</c> <c>[1, 1, C, C]</c> uint8 (C = 2·n_positions) and the
+    /// scalar <c>attn.masked_bias</c> float32.
+    /// </summary>
+    public static IEnumerable<(string Key, long[] Shape, ScalarType Type)> ReferenceOnlyKeys(ModelConfig config)
+    {
+        yield return (TokenEmbeddingKey, [Gpt2VocabularySize, config.NEmbd], ScalarType.Float32);
+        var context = 2L * config.NPositions;
+        for (var i = 0; i < config.NLayer; i++)
+        {
+            yield return ($"_backbone.h.{i}.attn.bias", [1, 1, context, context], ScalarType.Byte);
+            yield return ($"_backbone.h.{i}.attn.masked_bias", [], ScalarType.Float32);
+        }
+    }
+
+    /// <summary>The value the paper's model holds under a <see cref="ReferenceOnlyKeys"/> key (<c>wte</c> as zeros: it is never used).</summary>
+    public static Tensor ReferenceOnlyValue(string key, long[] shape) =>
+        key == TokenEmbeddingKey ? zeros(shape, float32)
+        : key.EndsWith(".attn.masked_bias") ? tensor(MaskedBiasValue)
+        : ones(shape[2], shape[3], ScalarType.Byte).tril().view(shape);
+
+    public static string Shape(long[] shape) => $"[{string.Join(", ", shape)}]";
 
     /// <summary>Reads a <c>state.pt</c> (training state) or a <c>model_&lt;step&gt;.pt</c> (bare state dict).</summary>
     public static CheckpointContents Read(string path)
     {
         if (!File.Exists(path)) throw new InputException($"{path}: checkpoint file not found");
+        if (!StartsLikeZip(path))
+            throw new InputException($"{path}: not a PyTorch checkpoint (expected torch.save's zip format, as PyTorch 1.6 and later write it)");
         Hashtable root;
         try
         {
@@ -80,24 +111,30 @@ public static class PyTorchCheckpoint
     }
 
     /// <summary>
-    /// Loads a state dict (ours or the paper's) into the model: every parameter must be present
-    /// with the model's shape; extra keys other than the paper's unused ones are refused.
+    /// Loads a state dict (ours, or the paper's with its <see cref="ReferenceOnlyKeys"/>) into
+    /// the model: every parameter must be present with the model's shape; a file that carries
+    /// any of the paper's extra keys must carry all of them with the config's shapes; any other
+    /// key is refused. Errors name the file, the key, and the expected versus found shape.
     /// </summary>
     public static void LoadModel(InContextTransformer model, Dictionary<string, Tensor> state, string path)
     {
         var parameters = model.state_dict();
+        var referenceOnly = ReferenceOnlyKeys(model.Config).ToDictionary(k => k.Key, k => k.Shape);
         foreach (var key in state.Keys)
-            if (!parameters.ContainsKey(key) && !IsIgnoredReferenceKey(key))
-                throw new InputException($"{path}: unexpected key {key} (not a parameter of the model)");
-        using var _ = no_grad();
-        foreach (var (key, p) in parameters)
+            if (!parameters.ContainsKey(key) && !referenceOnly.ContainsKey(key))
+                throw new InputException($"{path}: unexpected key {key} (not a parameter of the model, found shape {Shape(state[key].shape)})");
+        var expected = parameters.Select(p => (p.Key, p.Value.shape)).ToList();
+        if (state.Keys.Any(referenceOnly.ContainsKey))
+            expected.AddRange(referenceOnly.Select(r => (r.Key, r.Value)));
+        foreach (var (key, shape) in expected)
         {
             if (!state.TryGetValue(key, out var value))
-                throw new InputException($"{path}: missing key {key} (expected shape [{string.Join(", ", p.shape)}])");
-            if (!value.shape.SequenceEqual(p.shape))
-                throw new InputException($"{path}: {key}: expected shape [{string.Join(", ", p.shape)}] for the config, found [{string.Join(", ", value.shape)}]");
-            p.copy_(value);
+                throw new InputException($"{path}: missing key {key} (expected shape {Shape(shape)})");
+            if (!value.shape.SequenceEqual(shape))
+                throw new InputException($"{path}: {key}: expected shape {Shape(shape)} for the config, found {Shape(value.shape)}");
         }
+        using var _ = no_grad();
+        foreach (var (key, p) in parameters) p.copy_(state[key]);
     }
 
     /// <summary>Our model's state dict, as a Hashtable the pickler writes (tensors on CPU).</summary>
@@ -105,6 +142,17 @@ public static class PyTorchCheckpoint
     {
         var table = new Hashtable();
         foreach (var (key, p) in model.state_dict()) table[key] = p.detach().cpu();
+        return table;
+    }
+
+    /// <summary>
+    /// Our model's state dict in the paper's layout, with its <see cref="ReferenceOnlyKeys"/>:
+    /// the paper's <c>TransformerModel.load_state_dict(strict=True)</c> accepts it.
+    /// </summary>
+    public static Hashtable ReferenceModelStateTable(InContextTransformer model)
+    {
+        var table = ModelStateTable(model);
+        foreach (var (key, shape, _) in ReferenceOnlyKeys(model.Config)) table[key] = ReferenceOnlyValue(key, shape);
         return table;
     }
 
@@ -131,6 +179,21 @@ public static class PyTorchCheckpoint
             stream.Flush(flushToDisk: true);
         }
         File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>torch.save writes a zip archive: its first local file header starts with "PK\x03\x04".</summary>
+    static bool StartsLikeZip(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        try
+        {
+            using var f = File.OpenRead(path);
+            return f.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("PK\x03\x04"u8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path}: cannot be read ({FirstLine(e.Message)})", e);
+        }
     }
 
     static string FirstLine(string s) => s.Split('\n')[0].Trim();
