@@ -8,6 +8,10 @@ namespace InContext.Evaluation;
 /// <summary>
 /// One evaluation of SPEC §8: which function class (and its kwargs), how the inputs are
 /// transformed, and how prompts are built. Fifteen of them for linear regression.
+/// <paramref name="ActiveDims"/> zeroes the input coordinates from that index on, as the
+/// curriculum does (null: all dims active); <paramref name="OutputNoise"/> adds
+/// <c>N(0, OutputNoise²)</c> to every output of any function class (the examples' and the
+/// targets'). The paper's evaluations use neither; <c>icl probe</c> does.
 /// </summary>
 public sealed record EvaluationSpec(
     string Name,
@@ -15,7 +19,9 @@ public sealed record EvaluationSpec(
     Dictionary<string, object?> TaskKwargs,
     PromptingStrategy Strategy,
     Tensor? InputScale = null,
-    Tensor? InputBias = null);
+    Tensor? InputBias = null,
+    int? ActiveDims = null,
+    double OutputNoise = 0);
 
 /// <summary>The paper's evaluations for a run (eval.py's <c>build_evals</c>).</summary>
 public static class Evaluations

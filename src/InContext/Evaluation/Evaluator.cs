@@ -38,15 +38,16 @@ public static class Evaluator
             if (wanted.Count == 0) { done += settings.Batches; continue; }
             var metrics = wanted.ToDictionary(p => p.Name, _ => new List<Tensor>());
             var task = TaskRegistry.Create(spec.Task, new Config.Section("evaluation " + spec.Name, "task_kwargs", spec.TaskKwargs), nDims);
+            if (spec.OutputNoise > 0) task = new NoisyOutputs(task, spec.OutputNoise);
             var sampler = new GaussianSampler(nDims, spec.InputScale, spec.InputBias);
             for (var batch = 0; batch < settings.Batches; batch++)
             {
                 using var scope = NewDisposeScope();
                 var size = Math.Min(settings.BatchSize, settings.NumExamples - batch * settings.BatchSize);
                 using var g = new Generator(Seed(settings.Seed, spec.Name, batch));
-                var sampled = sampler.Sample(nPoints, size, g);
+                var sampled = sampler.Sample(nPoints, size, g, spec.ActiveDims);
                 var (xs, queries) = spec.Strategy.Build(sampled, g);
-                using var functions = task.SampleFunctions(size, g, nDims);
+                using var functions = task.SampleFunctions(size, g, spec.ActiveDims ?? nDims);
                 var ys = task.Evaluate(functions, xs, g);
                 var targets = queries is null ? ys : task.Evaluate(functions, queries, g);
                 foreach (var p in wanted)
