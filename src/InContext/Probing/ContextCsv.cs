@@ -1,0 +1,122 @@
+using System.Globalization;
+
+namespace InContext.Probing;
+
+/// <summary>
+/// Rows read from a CSV file: inputs <see cref="X"/> <c>[rows, dims]</c> and, for a context,
+/// outputs <see cref="Y"/>; <see cref="Lines"/> holds each row's line in the file.
+/// </summary>
+public sealed record CsvRows(string Path, double[,] X, double[]? Y, int[] Lines)
+{
+    public int Rows => X.GetLength(0);
+    public int Dims => X.GetLength(1);
+}
+
+/// <summary>
+/// The prompts of <c>icl predict</c> as CSV: a context with header <c>x1,...,xd,y</c> and one
+/// (x, y) pair per row; queries with header <c>x1,...,xd</c>. Comma-separated, blank lines
+/// skipped, numbers in invariant culture (<c>1.5</c>, <c>-2e-3</c>). Anything else is refused with
+/// one line naming the file, the row (and its line) and the column, and what was expected.
+/// </summary>
+public static class ContextCsv
+{
+    /// <summary>
+    /// Reads a context. <paramref name="maxDims"/> and <paramref name="maxRows"/> are the model's
+    /// limits (n_dims and n_positions − 1), null when there is no model.
+    /// </summary>
+    public static CsvRows ReadContext(string path, int? maxDims = null, int? maxRows = null)
+    {
+        var (header, rows) = Lines(path);
+        var names = Header(path, header.Text);
+        var y = Array.FindIndex(names, n => n.Equals("y", StringComparison.OrdinalIgnoreCase));
+        if (y < 0)
+            throw Error(path, "line 1 (header)", $"missing column 'y' (expected x1,...,xd,y; found {string.Join(",", names)})");
+        if (y < names.Length - 1)
+            throw Error(path, $"line 1 (header), column {y + 2} '{names[y + 1]}'", "unexpected column after 'y' (expected x1,...,xd,y)");
+        var dims = CheckInputs(path, names, y, "x1,...,xd,y");
+        if (maxDims is { } md && dims > md)
+            throw Error(path, "line 1 (header)", $"{dims} input columns x1..x{dims}; the model takes at most n_dims = {md}");
+        if (rows.Count == 0)
+            throw Error(path, "no data rows", "the context needs at least one (x, y) pair");
+        if (maxRows is { } mr && rows.Count > mr)
+            throw Error(path, $"row {mr + 1} (line {rows[mr].Number})",
+                $"{rows.Count} context rows; the model reads at most n_positions − 1 = {mr} pairs before a query");
+        var values = Values(path, names, rows);
+        var x = new double[rows.Count, dims];
+        var ys = new double[rows.Count];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            for (var j = 0; j < dims; j++) x[r, j] = values[r][j];
+            ys[r] = values[r][dims];
+        }
+        return new CsvRows(path, x, ys, rows.Select(l => l.Number).ToArray());
+    }
+
+    /// <summary>Reads queries whose inputs must match the context's <paramref name="dims"/> columns.</summary>
+    public static CsvRows ReadQueries(string path, int dims)
+    {
+        var (header, rows) = Lines(path);
+        var names = Header(path, header.Text);
+        var expected = $"x1,...,x{dims}, as the context";
+        var y = Array.FindIndex(names, n => n.Equals("y", StringComparison.OrdinalIgnoreCase));
+        if (y >= 0)
+            throw Error(path, $"line 1 (header), column {y + 1} 'y'", $"unexpected: queries have inputs only (expected {expected})");
+        var found = CheckInputs(path, names, names.Length, expected);
+        if (found != dims)
+            throw Error(path, "line 1 (header)", found < dims
+                ? $"missing column 'x{found + 1}' (expected {expected})"
+                : $"column {dims + 1} 'x{dims + 1}': unexpected (expected {expected})");
+        if (rows.Count == 0)
+            throw Error(path, "no data rows", "expected at least one query");
+        var values = Values(path, names, rows);
+        var x = new double[rows.Count, dims];
+        for (var r = 0; r < rows.Count; r++)
+            for (var j = 0; j < dims; j++) x[r, j] = values[r][j];
+        return new CsvRows(path, x, null, rows.Select(l => l.Number).ToArray());
+    }
+
+    sealed record Line(int Number, string Text);
+
+    static InputException Error(string path, string where, string what) => new($"{path}: {where}: {what}");
+
+    static (Line header, List<Line> rows) Lines(string path)
+    {
+        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        var lines = File.ReadAllLines(path).Select((text, i) => new Line(i + 1, text)).ToList();
+        if (lines.Count == 0 || lines[0].Text.Trim().Length == 0)
+            throw Error(path, "line 1", "expected a header (x1,...,xd,y for a context, x1,...,xd for queries), found an empty line");
+        return (lines[0], lines.Skip(1).Where(l => l.Text.Trim().Length > 0).ToList());
+    }
+
+    static string[] Header(string path, string text) => text.Split(',').Select(c => c.Trim()).ToArray();
+
+    /// <summary>Checks that the first <paramref name="count"/> header names are x1, x2, ...; returns their number.</summary>
+    static int CheckInputs(string path, string[] names, int count, string expected)
+    {
+        for (var j = 0; j < count; j++)
+            if (!names[j].Equals($"x{j + 1}", StringComparison.OrdinalIgnoreCase))
+                throw Error(path, $"line 1 (header), column {j + 1}", $"expected 'x{j + 1}', found '{names[j]}' (expected {expected})");
+        if (count == 0) throw Error(path, "line 1 (header)", $"no input columns (expected {expected})");
+        return count;
+    }
+
+    static double[][] Values(string path, string[] names, List<Line> rows) =>
+        rows.Select((line, r) =>
+        {
+            var where = $"row {r + 1} (line {line.Number})";
+            var cells = line.Text.Split(',');
+            if (cells.Length < names.Length)
+                throw Error(path, where, $"missing column {cells.Length + 1} '{names[cells.Length]}' (expected {names.Length} values: {string.Join(",", names)})");
+            if (cells.Length > names.Length)
+                throw Error(path, $"{where}, column {names.Length + 1}", $"extra value '{cells[names.Length].Trim()}' (expected {names.Length} values: {string.Join(",", names)})");
+            return cells.Select((cell, j) =>
+            {
+                var text = cell.Trim();
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+                    throw Error(path, $"{where}, column {j + 1} '{names[j]}'", $"expected a finite number, found '{text}'");
+                if (Math.Abs(v) > float.MaxValue)
+                    throw Error(path, $"{where}, column {j + 1} '{names[j]}'", $"expected a number within ±3.4e38 (the model's float32), found '{text}'");
+                return v;
+            }).ToArray();
+        }).ToArray();
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using InContext.Config;
+using InContext.Evaluation;
+using InContext.Reports;
+using InContext.Sampling;
+using InContext.Tasks;
+using InContext.Training;
+using static TorchSharp.torch;
+
+namespace InContext.Probing;
+
+/// <summary>
+/// One distribution shift against a run's training distribution; null leaves that part as the
+/// run was trained. <see cref="Task"/>: another function class; <see cref="Points"/>: prompt
+/// length (at most n_positions); <see cref="NDims"/>: active input dims (the rest zero-padded);
+/// <see cref="ScaleX"/>: inputs scaled by c through a random rotation, as eval's <c>scale-x=c</c>;
+/// <see cref="ScaleY"/>: the task's <c>scale</c>, as eval's <c>scale-y=c</c>; <see cref="Noise"/>:
+/// <c>N(0, s²)</c> added to every output; <see cref="Bias"/>: added to every active input
+/// coordinate; <see cref="Strategy"/>: a prompting strategy.
+/// </summary>
+public sealed record ProbeOptions(
+    string? Task = null, int? Points = null, int? NDims = null, double? ScaleX = null, double? ScaleY = null,
+    double? Noise = null, double? Bias = null, string? Strategy = null);
+
+/// <summary>A probe's evaluation, the problem it posed and the error per model and position.</summary>
+public sealed record ProbeResult(EvaluationSpec Evaluation, RunEvaluation.Problem Problem, MetricsFile Metrics)
+{
+    /// <summary>The input dims that carry values.</summary>
+    public int ActiveDims => Evaluation.ActiveDims ?? Problem.NDims;
+
+    /// <summary>Per model id, the error statistics per position.</summary>
+    public IReadOnlyDictionary<string, PositionStats> Errors => Metrics.Evaluations[Evaluation.Name];
+
+    /// <summary>How tables and figures normalise the error: the probed task at the active dims (predicting 0 scores 1 when unscaled).</summary>
+    public PlotSettings Settings(string runName) => RunPlots.SettingsOf(Problem.Task, Problem.TaskKwargs, ActiveDims, runName);
+}
+
+/// <summary>
+/// An ad-hoc evaluation of one distribution shift (<c>icl probe</c>): the shift becomes one
+/// <see cref="EvaluationSpec"/>, run by the <see cref="Evaluator"/> against the run's transformer and
+/// the probed task's baselines, with no config to edit. Its name is eval's for the same shift
+/// (<c>standard</c>, <c>scale-y=3</c>, <c>random_quadrants</c>; parts joined by commas when
+/// several are given), and the evaluator draws its prompts from that name: a probe of the run's
+/// own distribution, or of one of eval's shifts, meets the very prompts eval does.
+/// </summary>
+public static class Probe
+{
+    static string Num(double c) => c.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The evaluation of <paramref name="shift"/> for a run, and the problem (task, dims, points) it poses.</summary>
+    public static (EvaluationSpec spec, RunEvaluation.Problem problem) Build(RunConfig config, ProbeOptions shift, long seed = 0)
+    {
+        var nDims = config.Model.NDims;
+        var nPositions = config.Model.NPositions;
+        var task = shift.Task ?? config.Training.Task;
+        if (!TaskRegistry.Names.Contains(task))
+            throw new InputException($"--task {task}: unknown (valid: {string.Join(", ", TaskRegistry.Names)})");
+        var kwargs = new Dictionary<string, object?>(task == config.Training.Task ? config.Training.TaskKwargs : new());
+        var points = shift.Points ?? config.Training.Curriculum.Points.End;
+        if (points < 1 || points > nPositions)
+            throw new InputException($"--points {points}: the model reads prompts of 1 to n_positions = {nPositions} points");
+        if (shift.NDims is { } d && (d < 1 || d > nDims))
+            throw new InputException($"--n-dims {d}: the model takes 1 to n_dims = {nDims} input dims");
+        var strategy = shift.Strategy is null ? PromptingStrategy.Standard
+            : PromptingStrategy.All.FirstOrDefault(s => s.Name == shift.Strategy)
+              ?? throw new InputException($"--strategy {shift.Strategy}: unknown (valid: {string.Join(", ", PromptingStrategy.All.Select(s => s.Name))})");
+        Positive("--scale-x", shift.ScaleX);
+        Positive("--scale-y", shift.ScaleY);
+        if (shift.ScaleY is { } sy)
+        {
+            if (task == "decision_tree") throw new InputException("--scale-y: decision_tree has no output scale (its leaves are N(0, 1))");
+            kwargs["scale"] = sy;
+        }
+        if (shift.Noise is { } noise)
+        {
+            if (!double.IsFinite(noise) || noise < 0) throw new InputException($"--noise {Num(noise)}: expected a number ≥ 0");
+            if (task == "linear_classification") throw new InputException("--noise: linear_classification has ±1 labels; output noise is not defined for them");
+        }
+        if (shift.Bias is { } b && !double.IsFinite(b)) throw new InputException($"--bias {Num(b)}: expected a finite number");
+        try { TaskRegistry.Create(task, new Section("--task " + task, "task_kwargs", kwargs), nDims); }
+        catch (ConfigException e) { throw new InputException($"--task {task}: the run's task_kwargs do not apply ({e.Message})"); }
+
+        Tensor? scale = null;
+        if (shift.ScaleX is { } sx)
+        {
+            using var g = new Generator((ulong)seed + 12345);
+            scale = Transformations.SampleTransformation(Enumerable.Repeat(sx, nDims).ToArray(), false, g);
+        }
+        var parts = new List<string>();
+        if (strategy != PromptingStrategy.Standard) parts.Add(strategy.Name);
+        if (task != config.Training.Task) parts.Add(task);
+        if (points != config.Training.Curriculum.Points.End) parts.Add($"points={points}");
+        if (shift.NDims is { } active && active < nDims) parts.Add($"n-dims={active}");
+        if (shift.ScaleX is { } x) parts.Add($"scale-x={Num(x)}");
+        if (shift.ScaleY is { } y) parts.Add($"scale-y={Num(y)}");
+        if (shift.Noise is { } s and > 0) parts.Add($"noise={Num(s)}");
+        if (shift.Bias is { } bias and not 0) parts.Add($"bias={Num(bias)}");
+        var spec = new EvaluationSpec(
+            parts.Count == 0 ? "standard" : string.Join(",", parts), task, kwargs, strategy, scale,
+            shift.Bias is { } bb and not 0 ? full(nDims, bb) : null,
+            shift.NDims is { } a && a < nDims ? a : null,
+            shift.Noise ?? 0);
+        return (spec, new RunEvaluation.Problem(task, kwargs, nDims, points));
+    }
+
+    /// <summary>
+    /// Evaluates the run's transformer and the probed task's baselines (or the
+    /// <paramref name="models"/> named, as <c>--models</c> of eval) under <paramref name="shift"/>.
+    /// Writes nothing.
+    /// </summary>
+    public static ProbeResult Run(RunFolder run, ProbeOptions shift, EvaluationSettings? settings = null,
+        IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<EvaluationProgress>? progress = null)
+    {
+        settings ??= new EvaluationSettings();
+        var (spec, problem) = Build(run.LoadConfig(), shift, settings.Seed);
+        using var model = run.LoadModel(device, step);
+        var predictors = RunEvaluation.SelectModels(problem, model, models);
+        var metrics = new MetricsFile();
+        Evaluator.Run([spec], predictors, problem.NDims, problem.NPoints, settings, metrics, progress: progress);
+        return new ProbeResult(spec, problem, metrics);
+    }
+
+    /// <summary>Writes the probe's figure (error against in-context examples) as PNG or SVG, by the file's extension.</summary>
+    public static void WritePlot(ProbeResult result, string runName, string path)
+    {
+        var format = Path.GetExtension(path).TrimStart('.').ToLowerInvariant();
+        if (!FigureExport.Formats.Contains(format))
+            throw new InputException($"--plot {path}: expected a file name ending in {string.Join(" or ", FigureExport.Formats.Select(f => "." + f))}");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        Figures.WriteEvaluation($"{runName}: {result.Evaluation.Name}", result.Errors, result.Settings(runName), path, format: format);
+    }
+
+    static void Positive(string option, double? value)
+    {
+        if (value is { } v && !(double.IsFinite(v) && v > 0)) throw new InputException($"{option} {Num(v)}: expected a positive number");
+    }
+}
