@@ -32,7 +32,8 @@ static class ConsoleTables
 
     static PlotSettings Settings(RunEvaluation.Problem problem, string name) => RunPlots.SettingsOf(problem.Task, problem.TaskKwargs, problem.NDims, name);
 
-    static MetricsFile WithProgress(Func<Action<EvaluationProgress>, MetricsFile> work)
+    /// <summary>Runs an evaluation with a progress bar on a terminal, plain lines otherwise.</summary>
+    public static T WithProgress<T>(Func<Action<EvaluationProgress>, T> work)
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
         {
@@ -43,7 +44,7 @@ static class ConsoleTables
                 last = p.Evaluation;
             });
         }
-        MetricsFile result = null!;
+        T result = default!;
         AnsiConsole.Progress().AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>

@@ -9,6 +9,8 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PlotCommands.Plot());
 root.Subcommands.Add(PlotCommands.Report());
+root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(ProbeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());

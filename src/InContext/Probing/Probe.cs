@@ -123,12 +123,18 @@ public static class Probe
     /// <summary>Writes the probe's figure (error against in-context examples) as PNG or SVG, by the file's extension.</summary>
     public static void WritePlot(ProbeResult result, string runName, string path)
     {
-        var format = Path.GetExtension(path).TrimStart('.').ToLowerInvariant();
-        if (!FigureExport.Formats.Contains(format))
-            throw new InputException($"--plot {path}: expected a file name ending in {string.Join(" or ", FigureExport.Formats.Select(f => "." + f))}");
+        var format = PlotFormat(path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
         Figures.WriteEvaluation($"{runName}: {result.Evaluation.Name}", result.Errors, result.Settings(runName), path, format: format);
+    }
+
+    /// <summary>The figure format of a file name (png or svg, by its extension); anything else is refused.</summary>
+    public static string PlotFormat(string path)
+    {
+        var format = Path.GetExtension(path).TrimStart('.').ToLowerInvariant();
+        return FigureExport.Formats.Contains(format) ? format
+            : throw new InputException($"--plot {path}: expected a file name ending in {string.Join(" or ", FigureExport.Formats.Select(f => "." + f))}");
     }
 
     static void Positive(string option, double? value)
