@@ -44,7 +44,7 @@ public static class Evaluator
             {
                 using var scope = NewDisposeScope();
                 var size = Math.Min(settings.BatchSize, settings.NumExamples - batch * settings.BatchSize);
-                using var g = new Generator(Seed(settings.Seed, spec.Name, batch));
+                using var g = new Generator(Seed(settings.Seed, spec.SeedName ?? spec.Name, batch));
                 var sampled = sampler.Sample(nPoints, size, g, spec.ActiveDims);
                 var (xs, queries) = spec.Strategy.Build(sampled, g);
                 using var functions = task.SampleFunctions(size, g, spec.ActiveDims ?? nDims);
@@ -57,7 +57,7 @@ public static class Evaluator
                 }
                 progress?.Invoke(new EvaluationProgress(spec.Name, batch + 1, settings.Batches, ++done, total));
             }
-            using var bootstrap = new Generator(Seed(settings.Seed, spec.Name, -1));
+            using var bootstrap = new Generator(Seed(settings.Seed, spec.SeedName ?? spec.Name, -1));
             foreach (var p in wanted)
             {
                 using var all = cat(metrics[p.Name].ToArray(), 0);

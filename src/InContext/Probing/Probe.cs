@@ -38,10 +38,12 @@ public sealed record ProbeResult(EvaluationSpec Evaluation, RunEvaluation.Proble
 /// <summary>
 /// An ad-hoc evaluation of one distribution shift (<c>icl probe</c>): the shift becomes one
 /// <see cref="EvaluationSpec"/>, run by the <see cref="Evaluator"/> against the run's transformer and
-/// the probed task's baselines, with no config to edit. Its name is eval's for the same shift
+/// the probed task's baselines, with no config to edit. It is named as eval names the same shift
 /// (<c>standard</c>, <c>scale-y=3</c>, <c>random_quadrants</c>; parts joined by commas when
-/// several are given), and the evaluator draws its prompts from that name: a probe of the run's
-/// own distribution, or of one of eval's shifts, meets the very prompts eval does.
+/// several are given), and every probe draws its random numbers as eval's <c>standard</c>
+/// evaluation does: a probe of the run's own distribution reproduces eval's standard numbers
+/// exactly, and two probes of one seed differ by their shifts alone (e.g. <c>--scale-y 3</c>
+/// multiplies least squares' error by exactly 9), not by sampling noise.
 /// </summary>
 public static class Probe
 {
@@ -99,7 +101,8 @@ public static class Probe
             parts.Count == 0 ? "standard" : string.Join(",", parts), task, kwargs, strategy, scale,
             shift.Bias is { } bb and not 0 ? full(nDims, bb) : null,
             shift.NDims is { } a && a < nDims ? a : null,
-            shift.Noise ?? 0);
+            shift.Noise ?? 0,
+            SeedName: "standard");
         return (spec, new RunEvaluation.Problem(task, kwargs, nDims, points));
     }
 
