@@ -27,8 +27,16 @@ public sealed class LeastSquares : IPredictor
         predictions[0] = zeros(b, dtype: float64);
         for (int i = 1; i < n; i++)
         {
-            var (w, _, _, _) = linalg.lstsq(x.narrow(1, 0, i), y.narrow(1, 0, i));   // [b, d, 1]
-            predictions[i] = x.narrow(1, i, 1).bmm(w).reshape(b);
+            var (context, query) = (x.narrow(1, 0, i), x.narrow(1, i, 1));
+            // libtorch's gelsy keeps its column-pivot array (JPVT) uninitialised, so stale entries pin
+            // columns in place; a pinned all-zero column (zero-padded dims, as the curriculum and
+            // `icl predict` make) then makes it misjudge the rank and return a wrong solution, at
+            // random (pytorch/pytorch#71222, #92537). The minimum-norm solution gives such columns
+            // weight 0, so solving without them is the same solution, and safe.
+            var used = context.abs().amax(new long[] { 0, 1 }).nonzero().view(-1);
+            if (used.shape[0] < x.shape[2]) (context, query) = (context.index_select(2, used), query.index_select(2, used));
+            var (w, _, _, _) = linalg.lstsq(context, y.narrow(1, 0, i));   // [b, d, 1]
+            predictions[i] = query.bmm(w).reshape(b);
         }
         return stack(predictions, 1).to(float32).to(xs.device).MoveToOuterDisposeScope();
     }
