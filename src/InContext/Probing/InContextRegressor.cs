@@ -117,7 +117,13 @@ public sealed class InContextRegressor : IDisposable
     public ContextPredictions PredictWithSpread(double[,] queries)
     {
         using var q = Matrix(queries);
-        var (mean, std) = Run(q);
+        return PredictWithSpread(q);
+    }
+
+    /// <summary>Predictions with their spread over the <see cref="Permutations"/> orders of the context.</summary>
+    public ContextPredictions PredictWithSpread(Tensor queries)
+    {
+        var (mean, std) = Run(queries);
         using (mean) using (std)
             return new ContextPredictions(mean.data<double>().ToArray(), std.data<double>().ToArray());
     }
