@@ -53,21 +53,34 @@ public sealed class InContextRegressor : IDisposable
 
     /// <summary>
     /// Rescale inputs and outputs to the training distribution before predicting, and the
-    /// predictions back (<see cref="Probing.Standardization"/>). Needs <see cref="Training"/>.
+    /// predictions back (<see cref="Probing.Standardization"/>, from the stored context). Needs
+    /// <see cref="Training"/>: a regressor made from a run has it.
     /// </summary>
-    public bool Standardize { get; init; }
+    public bool Standardize
+    {
+        get => _standardize;
+        set => _standardize = !value || Training is not null ? value
+            : throw new InvalidOperationException("Standardize needs the training distribution: make the regressor from a run (or give it a TrainingDistribution)");
+    }
+    bool _standardize;
 
     /// <summary>
     /// Average over this many orders of the context: the given order, then random ones drawn
     /// from <see cref="Seed"/>. One (the default) predicts from the given order alone.
     /// </summary>
-    public int Permutations { get; init; } = 1;
+    public int Permutations
+    {
+        get => _permutations;
+        set => _permutations = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Permutations), value, "must be at least 1");
+    }
+    int _permutations = 1;
 
     /// <summary>Seed of the random context orders.</summary>
-    public long Seed { get; init; }
+    public long Seed { get; set; }
 
-    /// <summary>The factors applied, after <see cref="Fit(Tensor, Tensor)"/> with <see cref="Standardize"/>.</summary>
-    public Standardization? Standardization { get; private set; }
+    /// <summary>The factors <see cref="Standardize"/> applies to the stored context and its queries; null when it is off or before Fit.</summary>
+    public Standardization? Standardization =>
+        Standardize && _x is not null && _y is not null ? Standardization.Fit(_x, _y, Training!.OutputStd(Dims)) : null;
 
     /// <summary>Pairs in the stored context.</summary>
     public int ContextSize => (int)(_x?.shape[0] ?? 0);
@@ -91,11 +104,6 @@ public sealed class InContextRegressor : IDisposable
             throw new ArgumentException($"the context has {k} pairs; the model reads at most n_positions − 1 = {t2.MaxContext} before a query");
         CheckFinite(x, "x");
         CheckFinite(y, "y");
-        if (Permutations < 1) throw new ArgumentException($"Permutations = {Permutations}: must be at least 1");
-        var target = Standardize
-            ? (Training ?? throw new InvalidOperationException("Standardize needs the training distribution: make the regressor from a run")).OutputStd(d)
-            : null;
-        Standardization = Standardize ? Standardization.Fit(x, y, target) : null;
         _x?.Dispose(); _y?.Dispose();
         _x = x.detach().to(float64).cpu().clone();
         _y = y.detach().to(float64).cpu().clone();
@@ -135,7 +143,8 @@ public sealed class InContextRegressor : IDisposable
             throw new ArgumentException($"expected queries [q, {_x.shape[1]}] (the context's columns), got [{string.Join(", ", queries.shape)}]");
         CheckFinite(queries, "queries");
         using var scope = NewDisposeScope();
-        var (x, y, q) = Standardization is { } s ? (s.X(_x), s.Y(_y), s.X(queries)) : (_x, _y, queries.to(float64).cpu());
+        var standardization = Standardization;
+        var (x, y, q) = standardization is { } s ? (s.X(_x), s.Y(_y), s.X(queries)) : (_x, _y, queries.to(float64).cpu());
         var pad = (Training?.NDims ?? Dims) - Dims;
         if (pad > 0) { x = nn.functional.pad(x, [0, pad]); q = nn.functional.pad(q, [0, pad]); }
         var orders = Orders();
@@ -143,7 +152,7 @@ public sealed class InContextRegressor : IDisposable
             x.index_select(0, orders.view(-1)).view(orders.shape[0], orders.shape[1], -1).to(float32),
             y.index_select(0, orders.view(-1)).view(orders.shape).to(float32),
             q.to(float32)).to(float64);                                               // [orders, q]
-        if (Standardization is { } back) predictions = back.BackY(predictions);
+        if (standardization is { } back) predictions = back.BackY(predictions);
         var mean = predictions.mean(new long[] { 0 });
         var std = orders.shape[0] > 1 ? predictions.std(0, unbiased: true) : zeros_like(mean);
         return (mean.MoveToOuterDisposeScope(), std.MoveToOuterDisposeScope());
