@@ -62,10 +62,8 @@ public static class ContextCsv
         if (y >= 0)
             throw Error(path, $"line 1 (header), column {y + 1} 'y'", $"unexpected: queries have inputs only (expected {expected})");
         var found = CheckInputs(path, names, names.Length, expected);
-        if (found != dims)
-            throw Error(path, "line 1 (header)", found < dims
-                ? $"missing column 'x{found + 1}' (expected {expected})"
-                : $"column {dims + 1} 'x{dims + 1}': unexpected (expected {expected})");
+        if (found < dims) throw Error(path, "line 1 (header)", $"missing column 'x{found + 1}' (expected {expected})");
+        if (found > dims) throw Error(path, $"line 1 (header), column {dims + 1} 'x{dims + 1}'", $"unexpected (expected {expected})");
         if (rows.Count == 0)
             throw Error(path, "no data rows", "expected at least one query");
         var values = Values(path, names, rows);

@@ -38,7 +38,7 @@ public class ContextCsvTests
 
     [Theory]
     [InlineData("x1\n1\n", "line 1 (header): missing column 'x2' (expected x1,...,x2, as the context)")]
-    [InlineData("x1,x2,x3\n1,2,3\n", "line 1 (header): column 3 'x3': unexpected (expected x1,...,x2, as the context)")]
+    [InlineData("x1,x2,x3\n1,2,3\n", "line 1 (header), column 3 'x3': unexpected (expected x1,...,x2, as the context)")]
     [InlineData("x1,x2,y\n1,2,3\n", "line 1 (header), column 3 'y': unexpected: queries have inputs only (expected x1,...,x2, as the context)")]
     [InlineData("x1,x2\n", "no data rows: expected at least one query")]
     [InlineData("x1,x2\n1,2\n3,4,5\n", "row 2 (line 3), column 3: extra value '5' (expected 2 values: x1,x2)")]
