@@ -38,7 +38,7 @@ namespace InContext.Baselines;
 /// Cost: the slowest baseline by far. With every distinct value its own bin, each split scans
 /// all bins of all features (perf: 60% of the time in FeatureHistogram's threshold search and
 /// Dataset::FixHistogram), so a booster on 100 pairs × 20 features takes ~60-75 ms, and the
-/// paper's decision-tree evaluation (1280 prompts × 100 prefixes) ~3200 s on 2 cores
+/// paper's decision-tree evaluation (1280 prompts × 100 prefixes) ~4000 s on this shared 2-core machine
 /// (measured 403 s for 128 prompts). Coarser bins would cut it and change the method.
 /// </para>
 /// </summary>
