@@ -1,7 +1,8 @@
 // Benchmarks of the library's hot paths on this machine.
-//   dotnet run -c Release --project bench/InContext.Bench -- baselines        the evaluation workloads of the baselines
-//   dotnet run -c Release --project bench/InContext.Bench -- baselines nn_gd  also the GD-trained net on 2-layer ReLU nets
-//   ... --prompts 128                                                          fewer prompts (default 1280, as the paper's evaluation)
+//   dotnet run -c Release --project bench/InContext.Bench -- baselines          the targets: decision-tree, sparse and linear workloads
+//   dotnet run -c Release --project bench/InContext.Bench -- baselines lasso_1  only the named baselines (nn_gd: 2-layer ReLU workload)
+//   ... --prompts 128                                                            fewer prompts (default 1280, as the paper's evaluation)
+//   ... --torch-threads 1                                                        libtorch's intra-op threads (default: one per core)
 using System.Diagnostics;
 using InContext.Baselines;
 using InContext.Evaluation;
@@ -9,17 +10,22 @@ using static TorchSharp.torch;
 
 if (args.Length == 0 || args[0] != "baselines")
 {
-    Console.Error.WriteLine("usage: InContext.Bench baselines [nn_gd]");
+    Console.Error.WriteLine("usage: InContext.Bench baselines [baseline ids...] [--prompts N] [--torch-threads N]");
     return 2;
 }
 
 const int Batch = 64, D = 20;
-int promptsAt = Array.IndexOf(args, "--prompts");
-int Prompts = promptsAt > 0 ? int.Parse(args[promptsAt + 1]) : 1280;
+int Prompts = 1280;
+var only = new HashSet<string>();
+for (int a = 1; a < args.Length; a++)
+    if (args[a] == "--prompts") Prompts = int.Parse(args[++a]);
+    else if (args[a] == "--torch-threads") set_num_threads(int.Parse(args[++a]));
+    else only.Add(args[a]);
 var rows = new List<(string Workload, string Model, double Seconds)>();
 
 void Time(string workload, IPredictor predictor, Func<int, (Tensor Xs, Tensor Ys)> batches)
 {
+    if (only.Count > 0 ? !only.Contains(predictor.Name) : predictor.Name == ModelNames.NeuralNetGd) return;
     var watch = new Stopwatch();
     for (int start = 0; start < Prompts; start += Batch)
     {
@@ -83,14 +89,13 @@ Tensor Gaussian(int seed, int points) => randn(Batch, points, D, generator: new 
 static double NextGaussian(Random random) =>
     Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
-Console.WriteLine($"{Prompts} prompts in batches of {Batch}, d = {D}, {Environment.ProcessorCount} cores");
+Console.WriteLine($"{Prompts} prompts in batches of {Batch}, d = {D}, {Environment.ProcessorCount} cores, {get_num_threads()} libtorch threads");
 foreach (var id in new[] { ModelNames.LeastSquares, ModelNames.Knn(3), ModelNames.Averaging, ModelNames.TreeDepth4, ModelNames.Tree, ModelNames.BoostedTrees })
     Time("decision_tree (101 pts)", BaselineSet.ByName(id), Trees);
 foreach (var alpha in ModelNames.LassoAlphas)
     Time("sparse_linear (41 pts)", new Lasso(alpha), seed => Linear(seed, 41, 3));
 Time("linear (41 pts)", new LeastSquares(), seed => Linear(seed, 41, D));
-if (args.Contains(ModelNames.NeuralNetGd))
-    Time("relu_2nn (101 pts)", new GradientDescentNet(), Relu2nn);
+Time("relu_2nn (101 pts)", new GradientDescentNet(), Relu2nn);
 
 Console.WriteLine();
 Console.WriteLine("| workload | model | seconds |");

@@ -7,14 +7,13 @@ namespace InContext.Baselines;
 /// The averaging estimator: w = mean over the first i pairs of y_j x_j, prediction x · w.
 /// Batched through cumulative sums over positions.
 /// </summary>
-public sealed class Averaging : IPredictor
+public sealed class Averaging : Baseline
 {
-    public string Name => ModelNames.Averaging;
-    public string DisplayName => ModelNames.Display(Name);
+    public override string Name => ModelNames.Averaging;
 
-    public Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor Predict(Tensor xs, Tensor ys)
     {
-        var (_, n, _) = Shapes.Check(xs, ys);
+        var (_, n, _) = CheckShapes(xs, ys);
         using var scope = NewDisposeScope();
         var x = xs.detach().to(float64);
         var z = x * ys.detach().to(float64).unsqueeze(-1);

@@ -10,16 +10,15 @@ namespace InContext.Baselines;
 /// minimum-norm solution of a rank-deficient system; CUDA's gels does not). float64 keeps the
 /// ill-conditioned positions near i = d from being dominated by rounding. The data are tiny, so
 /// the copy to the CPU costs nothing; the result goes back to the device of xs.
-/// Measured on 64 prompts of 41 points: lstsq 55 ms, pinv (SVD) 230 ms.
+/// Measured on 64 prompts of 41 points, one libtorch thread: lstsq 55 ms, pinv (SVD) 230 ms.
 /// </summary>
-public sealed class LeastSquares : IPredictor
+public sealed class LeastSquares : Baseline
 {
-    public string Name => ModelNames.LeastSquares;
-    public string DisplayName => ModelNames.Display(Name);
+    public override string Name => ModelNames.LeastSquares;
 
-    public Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor Predict(Tensor xs, Tensor ys)
     {
-        var (b, n, _) = Shapes.Check(xs, ys);
+        var (b, n, _) = CheckShapes(xs, ys);
         using var scope = NewDisposeScope();
         var x = xs.detach().to(CPU).to(float64);
         var y = ys.detach().to(CPU).to(float64).unsqueeze(-1);

@@ -8,7 +8,7 @@ namespace InContext.Baselines;
 /// Euclidean distance) to the query, or of all earlier points while fewer than k exist.
 /// Batched over prompts and positions: one distance matrix per prompt, future points masked.
 /// </summary>
-public sealed class NearestNeighbours : IPredictor
+public sealed class NearestNeighbours : Baseline
 {
     public NearestNeighbours(int k = 3)
     {
@@ -17,12 +17,11 @@ public sealed class NearestNeighbours : IPredictor
     }
 
     public int K { get; }
-    public string Name => ModelNames.Knn(K);
-    public string DisplayName => ModelNames.Display(Name);
+    public override string Name => ModelNames.Knn(K);
 
-    public Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor Predict(Tensor xs, Tensor ys)
     {
-        var (b, n, _) = Shapes.Check(xs, ys);
+        var (b, n, _) = CheckShapes(xs, ys);
         using var scope = NewDisposeScope();
         var x = xs.detach().to(float64);
         var y = ys.detach().to(float64);

@@ -1,4 +1,3 @@
-using InContext.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,11 +23,8 @@ public sealed record Prompt(double[] X, double[] Y, int N, int D)
 /// once, prompts run in parallel on all cores, and each learner sees a whole prompt so it can
 /// reuse work across prefixes (warm starts, presorting). Position 0 always predicts 0.
 /// </summary>
-public abstract class PerPromptLearner : IPredictor
+public abstract class PerPromptLearner : Baseline
 {
-    public abstract string Name { get; }
-    public string DisplayName => ModelNames.Display(Name);
-
     /// <summary>
     /// All <c>N</c> predictions of one prompt: entry <c>i</c> may use rows <c>0..i-1</c> of X and Y
     /// and row <c>i</c> of X only. Entry 0 is ignored (the base class sets it to 0).
@@ -36,9 +32,9 @@ public abstract class PerPromptLearner : IPredictor
     /// </summary>
     protected abstract double[] PredictPrompt(Prompt prompt);
 
-    public Tensor Predict(Tensor xs, Tensor ys)
+    public sealed override Tensor Predict(Tensor xs, Tensor ys)
     {
-        var (b, n, d) = Shapes.Check(xs, ys);
+        var (b, n, d) = CheckShapes(xs, ys);
         double[] x, y;
         using (NewDisposeScope())
         {
@@ -60,16 +56,5 @@ public abstract class PerPromptLearner : IPredictor
                 predictions[p * n + i] = (float)pred[i];
         });
         return tensor(predictions, new long[] { b, n }, float32).to(xs.device);
-    }
-}
-
-/// <summary>Shape checks shared by every baseline.</summary>
-static class Shapes
-{
-    public static (int B, int N, int D) Check(Tensor xs, Tensor ys)
-    {
-        if (xs.dim() != 3 || ys.dim() != 2 || xs.shape[0] != ys.shape[0] || xs.shape[1] != ys.shape[1])
-            throw new ArgumentException($"expected xs [b, n, d] and ys [b, n], got [{string.Join(", ", xs.shape)}] and [{string.Join(", ", ys.shape)}]");
-        return ((int)xs.shape[0], (int)xs.shape[1], (int)xs.shape[2]);
     }
 }

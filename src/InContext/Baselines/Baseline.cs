@@ -1,0 +1,20 @@
+using InContext.Evaluation;
+using static TorchSharp.torch;
+
+namespace InContext.Baselines;
+
+/// <summary>Base of every baseline: the display name follows from the identifier, shapes are checked once.</summary>
+public abstract class Baseline : IPredictor
+{
+    public abstract string Name { get; }
+    public string DisplayName => ModelNames.Display(Name);
+    public abstract Tensor Predict(Tensor xs, Tensor ys);
+
+    /// <summary>Batch size, points and dimension of <c>[b, n, d]</c> xs and <c>[b, n]</c> ys; throws on anything else.</summary>
+    protected static (int B, int N, int D) CheckShapes(Tensor xs, Tensor ys)
+    {
+        if (xs.dim() != 3 || ys.dim() != 2 || xs.shape[0] != ys.shape[0] || xs.shape[1] != ys.shape[1] || xs.shape[1] < 1)
+            throw new ArgumentException($"expected xs [b, n, d] and ys [b, n] with n ≥ 1, got [{string.Join(", ", xs.shape)}] and [{string.Join(", ", ys.shape)}]");
+        return ((int)xs.shape[0], (int)xs.shape[1], (int)xs.shape[2]);
+    }
+}
