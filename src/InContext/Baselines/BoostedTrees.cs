@@ -66,7 +66,7 @@ public sealed class BoostedTrees : PerPromptLearner
         for (int i = 1; i < prompt.N; i++)
         {
             using var model = Fit(prompt.X.AsSpan(0, i * prompt.D), prompt.Y.AsSpan(0, i), prompt.D);
-            predictions[i] = model.Predict(prompt.Row(i))[0];
+            predictions[i] = model.Predict(prompt.Query(i))[0];
         }
         return predictions;
     }

@@ -27,9 +27,9 @@ public sealed class GradientDescentNet : Baseline
 
     public override string Name => ModelNames.NeuralNetGd;
 
-    public override Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
-        var (b, n, d) = CheckShapes(xs, ys);
+        var (b, n, d) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)Seed, CPU);
         var x = xs.detach().to(float32);
@@ -41,7 +41,7 @@ public sealed class GradientDescentNet : Baseline
             using var net = new BatchedMlp(b, d, HiddenSize, xs.device, generator);
             net.Train(x.narrow(1, 0, i), y.narrow(1, 0, i), Steps, BatchSize, LearningRate, generator);
             using (no_grad())
-                predictions[i] = net.Forward(x.narrow(1, i, 1)).reshape(b);
+                predictions[i] = net.Forward(queries.detach().to(float32).narrow(1, i, 1)).reshape(b);
         }
         return stack(predictions, 1).MoveToOuterDisposeScope();
     }

@@ -16,18 +16,19 @@ public sealed class LeastSquares : Baseline
 {
     public override string Name => ModelNames.LeastSquares;
 
-    public override Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
-        var (b, n, _) = CheckShapes(xs, ys);
+        var (b, n, _) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
         var x = xs.detach().to(CPU).to(float64);
         var y = ys.detach().to(CPU).to(float64).unsqueeze(-1);
+        var q = queries.detach().to(CPU).to(float64);
         var predictions = new Tensor[n];
         predictions[0] = zeros(b, dtype: float64);
         for (int i = 1; i < n; i++)
         {
             var (w, _, _, _) = linalg.lstsq(x.narrow(1, 0, i), y.narrow(1, 0, i));   // [b, d, 1]
-            predictions[i] = x.narrow(1, i, 1).bmm(w).reshape(b);
+            predictions[i] = q.narrow(1, i, 1).bmm(w).reshape(b);
         }
         return stack(predictions, 1).to(float32).to(xs.device).MoveToOuterDisposeScope();
     }

@@ -19,14 +19,14 @@ public sealed class NearestNeighbours : Baseline
     public int K { get; }
     public override string Name => ModelNames.Knn(K);
 
-    public override Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
-        var (b, n, _) = CheckShapes(xs, ys);
+        var (b, n, _) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
         var x = xs.detach().to(float64);
         var y = ys.detach().to(float64);
         // Exact differences, not the |a|^2 + |b|^2 - 2ab shortcut, so near ties order as brute force does.
-        var dist = cdist(x, x, compute_mode: TorchSharp.compute_mode.donot_use_mm_for_euclid_dist);   // [b, n(query), n(point)]
+        var dist = cdist(queries.detach().to(float64), x, compute_mode: TorchSharp.compute_mode.donot_use_mm_for_euclid_dist);   // [b, n(query), n(point)]
         var position = arange(n, device: xs.device);
         var future = position.unsqueeze(0) >= position.unsqueeze(1);                      // point j >= query i
         dist = dist.masked_fill(future, double.PositiveInfinity);

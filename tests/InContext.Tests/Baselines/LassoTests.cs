@@ -23,8 +23,8 @@ public class LassoTests
         var lasso = new Lasso(alpha);
         for (int p = 0; p < data.B; p++)
         {
-            var prompt = new Prompt(Enumerable.Range(0, n).SelectMany(i => data.Row(p, i)).ToArray(),
-                                    Enumerable.Range(0, n).Select(i => data.Y[p, i]).ToArray(), n, d);
+            var x = Enumerable.Range(0, n).SelectMany(i => data.Row(p, i)).ToArray();
+            var prompt = new Prompt(x, Enumerable.Range(0, n).Select(i => data.Y[p, i]).ToArray(), x, n, d);
             var weights = lasso.FitPrefixes(prompt);
             for (int i = 1; i < n; i++)
             {
