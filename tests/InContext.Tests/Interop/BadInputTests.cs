@@ -106,20 +106,7 @@ public class BadInputTests
 
     // --- the CLI: `dotnet icl.dll ...` as a user runs it (icl.dll is copied beside the tests) ---
 
-    static (int code, string stdout, string stderr) Icl(params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "icl.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(120_000), "icl did not finish in 2 minutes");
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    static (int code, string stdout, string stderr) Icl(params string[] args) => Cli.Run(args);
 
     [Fact]
     public void Cli_import_of_a_truncated_file_exits_2_with_one_line_and_writes_nothing()
