@@ -1,4 +1,5 @@
 using System.CommandLine;
+using InContext.Evaluation;
 using InContext.Training;
 using Spectre.Console;
 
@@ -28,6 +29,25 @@ static class BenchCommand
             AnsiConsole.Write(table);
             return 0;
         });
-        return new Command("bench", "Benchmarks behind the README's speed figures.") { train };
+        var prompts = new Option<int>("--examples") { Description = "Prompts per evaluation.", DefaultValueFactory = _ => 1280 };
+        var workloads = new Option<string[]>("--workloads") { Description = "decision_tree, sparse_linear_regression, linear_regression (default: all).", AllowMultipleArgumentsPerToken = true };
+        var eval = new Command("eval", "Seconds per model for the paper's evaluation workloads: decision trees (d=20, 101 points, six baselines), sparse regression (five Lassos), linear regression (15 evaluations, tiny model + three baselines).") { prompts, workloads };
+        eval.SetAction(p =>
+        {
+            var table = new Table().AddColumns("workload", "model", "seconds");
+            var totals = new Dictionary<string, double>();
+            AnsiConsole.Live(table).Start(ctx =>
+            {
+                foreach (var t in EvaluationBenchmark.Run(new EvaluationSettings(p.GetValue(prompts)), PlotCommands.Split(p.GetValue(workloads))))
+                {
+                    table.AddRow(t.Workload, t.Model, $"{t.Seconds:F1}");
+                    totals[t.Workload] = totals.GetValueOrDefault(t.Workload) + t.Seconds;
+                    ctx.Refresh();
+                }
+                foreach (var (w, s) in totals) table.AddRow($"[bold]{Markup.Escape(w)}[/]", "[bold]total[/]", $"[bold]{s:F1}[/]");
+            });
+            return 0;
+        });
+        return new Command("bench", "Benchmarks behind the README's speed figures.") { train, eval };
     }
 }

@@ -7,20 +7,19 @@ namespace InContext.Baselines;
 /// The averaging estimator: w = mean over the first i pairs of y_j x_j, prediction x · w.
 /// Batched through cumulative sums over positions.
 /// </summary>
-public sealed class Averaging : IPredictor
+public sealed class Averaging : Baseline
 {
-    public string Name => ModelNames.Averaging;
-    public string DisplayName => ModelNames.Display(Name);
+    public override string Name => ModelNames.Averaging;
 
-    public Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
-        var (_, n, _) = Shapes.Check(xs, ys);
+        var (_, n, _) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
         var x = xs.detach().to(float64);
         var z = x * ys.detach().to(float64).unsqueeze(-1);
         var earlier = cat(new[] { zeros_like(z.narrow(1, 0, 1)), z.cumsum(1).narrow(1, 0, n - 1) }, 1);   // sum over j < i
         var count = arange(n, dtype: float64, device: xs.device).clamp_min(1).view(1, n, 1);
-        var prediction = (x * (earlier / count)).sum(-1);                    // position 0: 0
+        var prediction = (queries.detach().to(float64) * (earlier / count)).sum(-1);                    // position 0: 0
         return prediction.to(float32).MoveToOuterDisposeScope();
     }
 }

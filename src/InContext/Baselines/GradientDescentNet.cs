@@ -12,7 +12,7 @@ namespace InContext.Baselines;
 /// over prompts and pairs, and one mini-batch of pair indices shared by all prompts.
 /// Seeded, so predictions are repeatable.
 /// </summary>
-public sealed class GradientDescentNet : IPredictor
+public sealed class GradientDescentNet : Baseline
 {
     public GradientDescentNet(int hiddenSize = 100, int steps = 100, int batchSize = 100, double learningRate = 5e-3, long seed = 0)
     {
@@ -25,12 +25,11 @@ public sealed class GradientDescentNet : IPredictor
     public double LearningRate { get; }
     public long Seed { get; }
 
-    public string Name => ModelNames.NeuralNetGd;
-    public string DisplayName => ModelNames.Display(Name);
+    public override string Name => ModelNames.NeuralNetGd;
 
-    public Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
-        var (b, n, d) = Shapes.Check(xs, ys);
+        var (b, n, d) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)Seed, CPU);
         var x = xs.detach().to(float32);
@@ -42,7 +41,7 @@ public sealed class GradientDescentNet : IPredictor
             using var net = new BatchedMlp(b, d, HiddenSize, xs.device, generator);
             net.Train(x.narrow(1, 0, i), y.narrow(1, 0, i), Steps, BatchSize, LearningRate, generator);
             using (no_grad())
-                predictions[i] = net.Forward(x.narrow(1, i, 1)).reshape(b);
+                predictions[i] = net.Forward(queries.detach().to(float32).narrow(1, i, 1)).reshape(b);
         }
         return stack(predictions, 1).MoveToOuterDisposeScope();
     }

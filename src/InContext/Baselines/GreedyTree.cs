@@ -67,7 +67,7 @@ public sealed class GreedyTree : PerPromptLearner
                 foreach (int s in presorted[f])
                     if (s < i) columns[f][m++] = s;
             }
-            predictions[i] = PredictAlongPath(prompt, columns, i, prompt.Row(i), goesLeft);
+            predictions[i] = PredictAlongPath(prompt, columns, i, prompt.Query(i), goesLeft);
         }
         return predictions;
     }

@@ -44,7 +44,7 @@ public sealed class Lasso : PerPromptLearner
         var weights = FitPrefixes(prompt);
         var predictions = new double[prompt.N];
         for (int i = 1; i < prompt.N; i++)
-            predictions[i] = Dot(weights[i], prompt.Row(i));
+            predictions[i] = Dot(weights[i], prompt.Query(i));
         return predictions;
     }
 

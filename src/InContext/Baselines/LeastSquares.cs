@@ -10,24 +10,24 @@ namespace InContext.Baselines;
 /// minimum-norm solution of a rank-deficient system; CUDA's gels does not). float64 keeps the
 /// ill-conditioned positions near i = d from being dominated by rounding. The data are tiny, so
 /// the copy to the CPU costs nothing; the result goes back to the device of xs.
-/// Measured on 64 prompts of 41 points: lstsq 55 ms, pinv (SVD) 230 ms.
+/// Measured on 64 prompts of 41 points, one libtorch thread: lstsq 55 ms, pinv (SVD) 230 ms.
 /// </summary>
-public sealed class LeastSquares : IPredictor
+public sealed class LeastSquares : Baseline
 {
-    public string Name => ModelNames.LeastSquares;
-    public string DisplayName => ModelNames.Display(Name);
+    public override string Name => ModelNames.LeastSquares;
 
-    public Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
-        var (b, n, _) = Shapes.Check(xs, ys);
+        var (b, n, _) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
         var x = xs.detach().to(CPU).to(float64);
         var y = ys.detach().to(CPU).to(float64).unsqueeze(-1);
+        var q = queries.detach().to(CPU).to(float64);
         var predictions = new Tensor[n];
         predictions[0] = zeros(b, dtype: float64);
         for (int i = 1; i < n; i++)
         {
-            var (context, query) = (x.narrow(1, 0, i), x.narrow(1, i, 1));
+            var (context, query) = (x.narrow(1, 0, i), q.narrow(1, i, 1));
             // libtorch's gelsy keeps its column-pivot array (JPVT) uninitialised, so stale entries pin
             // columns in place; a pinned all-zero column (zero-padded dims, as the curriculum and
             // `icl predict` make) then makes it misjudge the rank and return a wrong solution, at

@@ -8,7 +8,7 @@ namespace InContext.Baselines;
 /// Euclidean distance) to the query, or of all earlier points while fewer than k exist.
 /// Batched over prompts and positions: one distance matrix per prompt, future points masked.
 /// </summary>
-public sealed class NearestNeighbours : IPredictor
+public sealed class NearestNeighbours : Baseline
 {
     public NearestNeighbours(int k = 3)
     {
@@ -17,17 +17,16 @@ public sealed class NearestNeighbours : IPredictor
     }
 
     public int K { get; }
-    public string Name => ModelNames.Knn(K);
-    public string DisplayName => ModelNames.Display(Name);
+    public override string Name => ModelNames.Knn(K);
 
-    public Tensor Predict(Tensor xs, Tensor ys)
+    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
-        var (b, n, _) = Shapes.Check(xs, ys);
+        var (b, n, _) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
         var x = xs.detach().to(float64);
         var y = ys.detach().to(float64);
         // Exact differences, not the |a|^2 + |b|^2 - 2ab shortcut, so near ties order as brute force does.
-        var dist = cdist(x, x, compute_mode: TorchSharp.compute_mode.donot_use_mm_for_euclid_dist);   // [b, n(query), n(point)]
+        var dist = cdist(queries.detach().to(float64), x, compute_mode: TorchSharp.compute_mode.donot_use_mm_for_euclid_dist);   // [b, n(query), n(point)]
         var position = arange(n, device: xs.device);
         var future = position.unsqueeze(0) >= position.unsqueeze(1);                      // point j >= query i
         dist = dist.masked_fill(future, double.PositiveInfinity);

@@ -1,4 +1,3 @@
-using InContext.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,16 +5,22 @@ namespace InContext.Baselines;
 
 /// <summary>
 /// One prompt as plain double arrays: <see cref="X"/> is row-major <c>[N, D]</c>, <see cref="Y"/> has
-/// <c>N</c> entries. Row <c>i</c> is both the query of position <c>i</c> and, for later positions,
-/// an in-context example.
+/// <c>N</c> entries, <see cref="Q"/> holds the query of each position (<c>[N, D]</c>; for plain
+/// prompts the very array <see cref="X"/>, as row <c>i</c> is then both query and example).
 /// </summary>
-public sealed record Prompt(double[] X, double[] Y, int N, int D)
+public sealed record Prompt(double[] X, double[] Y, double[] Q, int N, int D)
 {
     public ReadOnlySpan<double> Row(int i) => X.AsSpan(i * D, D);
 
-    /// <summary>Copies prompt <paramref name="p"/> of <c>[b, n, d]</c> xs and <c>[b, n]</c> ys held as flat arrays.</summary>
-    public static Prompt Slice(double[] xs, double[] ys, int p, int n, int d) =>
-        new(xs.AsSpan(p * n * d, n * d).ToArray(), ys.AsSpan(p * n, n).ToArray(), n, d);
+    /// <summary>The point whose y position <c>i</c> predicts.</summary>
+    public ReadOnlySpan<double> Query(int i) => Q.AsSpan(i * D, D);
+
+    /// <summary>Copies prompt <paramref name="p"/> of <c>[b, n, d]</c> xs and queries and <c>[b, n]</c> ys held as flat arrays.</summary>
+    public static Prompt Slice(double[] xs, double[] ys, double[] queries, int p, int n, int d)
+    {
+        var x = xs.AsSpan(p * n * d, n * d).ToArray();
+        return new(x, ys.AsSpan(p * n, n).ToArray(), ReferenceEquals(xs, queries) ? x : queries.AsSpan(p * n * d, n * d).ToArray(), n, d);
+    }
 }
 
 /// <summary>
@@ -24,26 +29,25 @@ public sealed record Prompt(double[] X, double[] Y, int N, int D)
 /// once, prompts run in parallel on all cores, and each learner sees a whole prompt so it can
 /// reuse work across prefixes (warm starts, presorting). Position 0 always predicts 0.
 /// </summary>
-public abstract class PerPromptLearner : IPredictor
+public abstract class PerPromptLearner : Baseline
 {
-    public abstract string Name { get; }
-    public string DisplayName => ModelNames.Display(Name);
-
     /// <summary>
     /// All <c>N</c> predictions of one prompt: entry <c>i</c> may use rows <c>0..i-1</c> of X and Y
-    /// and row <c>i</c> of X only. Entry 0 is ignored (the base class sets it to 0).
+    /// and query <c>i</c> only. Entry 0 is ignored (the base class sets it to 0).
     /// Called concurrently for different prompts, so it must not mutate shared state.
     /// </summary>
     protected abstract double[] PredictPrompt(Prompt prompt);
 
-    public Tensor Predict(Tensor xs, Tensor ys)
+    public sealed override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
-        var (b, n, d) = Shapes.Check(xs, ys);
-        double[] x, y;
+        var (b, n, d) = CheckShapes(xs, ys, queries);
+        double[] x, y, q;
         using (NewDisposeScope())
         {
-            x = xs.detach().to(CPU).to(float64).contiguous().data<double>().ToArray();
-            y = ys.detach().to(CPU).to(float64).contiguous().data<double>().ToArray();
+            static double[] Values(Tensor t) => t.detach().to(CPU).to(float64).contiguous().data<double>().ToArray();
+            x = Values(xs);
+            y = Values(ys);
+            q = ReferenceEquals(queries, xs) ? x : Values(queries);
         }
 
         var predictions = new float[b * n];
@@ -52,7 +56,7 @@ public abstract class PerPromptLearner : IPredictor
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         Parallel.For(0, b, options, p =>
         {
-            var prompt = Prompt.Slice(x, y, p, n, d);
+            var prompt = Prompt.Slice(x, y, q, p, n, d);
             var pred = PredictPrompt(prompt);
             if (pred.Length != n)
                 throw new InvalidOperationException($"{Name} returned {pred.Length} predictions for {n} positions");
@@ -60,16 +64,5 @@ public abstract class PerPromptLearner : IPredictor
                 predictions[p * n + i] = (float)pred[i];
         });
         return tensor(predictions, new long[] { b, n }, float32).to(xs.device);
-    }
-}
-
-/// <summary>Shape checks shared by every baseline.</summary>
-static class Shapes
-{
-    public static (int B, int N, int D) Check(Tensor xs, Tensor ys)
-    {
-        if (xs.dim() != 3 || ys.dim() != 2 || xs.shape[0] != ys.shape[0] || xs.shape[1] != ys.shape[1])
-            throw new ArgumentException($"expected xs [b, n, d] and ys [b, n], got [{string.Join(", ", xs.shape)}] and [{string.Join(", ", ys.shape)}]");
-        return ((int)xs.shape[0], (int)xs.shape[1], (int)xs.shape[2]);
     }
 }

@@ -11,10 +11,7 @@ namespace InContext.Evaluation;
 /// <paramref name="ActiveDims"/> zeroes the input coordinates from that index on, as the
 /// curriculum does (null: all dims active); <paramref name="OutputNoise"/> adds
 /// <c>N(0, OutputNoise²)</c> to every output of any function class (the examples' and the
-/// targets'). <paramref name="SeedName"/> is the name the evaluator seeds the prompts with
-/// (default <paramref name="Name"/>): evaluations that share it draw the same random numbers, so
-/// that they differ by their shift alone. The paper's evaluations use none of the three;
-/// <c>icl probe</c> does.
+/// targets'). The paper's evaluations use neither; <c>icl probe</c> does.
 /// </summary>
 public sealed record EvaluationSpec(
     string Name,
@@ -24,8 +21,7 @@ public sealed record EvaluationSpec(
     Tensor? InputScale = null,
     Tensor? InputBias = null,
     int? ActiveDims = null,
-    double OutputNoise = 0,
-    string? SeedName = null);
+    double OutputNoise = 0);
 
 /// <summary>The paper's evaluations for a run (eval.py's <c>build_evals</c>).</summary>
 public static class Evaluations

@@ -16,8 +16,10 @@ public sealed record EvaluationProgress(string Evaluation, int Batch, int Batche
 /// <summary>
 /// The paper's <c>eval_model</c>: for each evaluation, draws prompts of <c>n_points</c> points,
 /// asks every predictor for every position, and aggregates the metric per position. All
-/// predictors see the very same prompts (one draw per batch, seeded by the evaluation and the
-/// batch), so their curves differ only by the learner.
+/// predictors see the very same prompts, and every evaluation draws from the same seeds (one per
+/// batch): a shift is then compared on paired prompts (scale-y=3 is exactly 9 times the
+/// standard error of least squares, not 9 times up to sampling noise), so curves differ only
+/// by the learner and the shift.
 /// </summary>
 public static class Evaluator
 {
@@ -44,7 +46,7 @@ public static class Evaluator
             {
                 using var scope = NewDisposeScope();
                 var size = Math.Min(settings.BatchSize, settings.NumExamples - batch * settings.BatchSize);
-                using var g = new Generator(Seed(settings.Seed, spec.SeedName ?? spec.Name, batch));
+                using var g = new Generator(Training.TrainingData.StepSeed(settings.Seed, batch));
                 var sampled = sampler.Sample(nPoints, size, g, spec.ActiveDims);
                 var (xs, queries) = spec.Strategy.Build(sampled, g);
                 using var functions = task.SampleFunctions(size, g, spec.ActiveDims ?? nDims);
@@ -57,7 +59,7 @@ public static class Evaluator
                 }
                 progress?.Invoke(new EvaluationProgress(spec.Name, batch + 1, settings.Batches, ++done, total));
             }
-            using var bootstrap = new Generator(Seed(settings.Seed, spec.SeedName ?? spec.Name, -1));
+            using var bootstrap = new Generator(Training.TrainingData.StepSeed(settings.Seed, -1));
             foreach (var p in wanted)
             {
                 using var all = cat(metrics[p.Name].ToArray(), 0);
@@ -65,13 +67,5 @@ public static class Evaluator
                 foreach (var t in metrics[p.Name]) t.Dispose();
             }
         }
-    }
-
-    /// <summary>A stable seed per (evaluation, batch): FNV-1a of the name, mixed with the batch.</summary>
-    static ulong Seed(long seed, string evaluation, int batch)
-    {
-        var h = 14695981039346656037UL;
-        foreach (var c in evaluation) h = (h ^ c) * 1099511628211UL;
-        return Training.TrainingData.StepSeed(seed ^ (long)(h >> 1), batch);
     }
 }

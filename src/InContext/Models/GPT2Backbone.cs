@@ -26,8 +26,14 @@ public sealed class GPT2Backbone : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor embeddings)
     {
         using var positions = arange(embeddings.shape[1], dtype: int64, device: embeddings.device);
+        return forward(embeddings, positions, null);
+    }
+
+    /// <summary>With explicit position ids <c>[t]</c> and attention mask <c>[t, t]</c> (null: causal).</summary>
+    public Tensor forward(Tensor embeddings, Tensor positions, Tensor? mask)
+    {
         var x = embeddings + wpe.forward(positions);
-        foreach (var block in h) x = block.forward(x);
+        foreach (var block in h) x = block.forward(x, mask);
         return ln_f.forward(x);
     }
 }

@@ -19,12 +19,17 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => forward(x, null);
+
+    /// <param name="mask">null for causal attention; else <c>[t, t]</c> booleans, true where a row may attend.</param>
+    public Tensor forward(Tensor x, Tensor? mask)
     {
         var (b, t, e) = (x.shape[0], x.shape[1], x.shape[2]);
         var qkv = c_attn.forward(x).view(b, t, 3, _heads, e / _heads).permute(2, 0, 3, 1, 4); // [3, b, h, t, hd]
         // Scores are scaled by 1/sqrt(head dim), as GPT-2 does; the causal flag masks the future.
-        var y = nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_casual: true);
+        var y = mask is null
+            ? nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_casual: true)
+            : nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask: mask);
         return c_proj.forward(y.transpose(1, 2).reshape(b, t, e));
     }
 }
@@ -63,9 +68,11 @@ public sealed class GPT2Block : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => forward(x, null);
+
+    public Tensor forward(Tensor x, Tensor? mask)
     {
-        x = x + attn.forward(ln_1.forward(x));
+        x = x + attn.forward(ln_1.forward(x), mask);
         return x + mlp.forward(ln_2.forward(x));
     }
 }

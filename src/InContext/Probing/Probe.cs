@@ -40,10 +40,10 @@ public sealed record ProbeResult(EvaluationSpec Evaluation, RunEvaluation.Proble
 /// <see cref="EvaluationSpec"/>, run by the <see cref="Evaluator"/> against the run's transformer and
 /// the probed task's baselines, with no config to edit. It is named as eval names the same shift
 /// (<c>standard</c>, <c>scale-y=3</c>, <c>random_quadrants</c>; parts joined by commas when
-/// several are given), and every probe draws its random numbers as eval's <c>standard</c>
-/// evaluation does: a probe of the run's own distribution reproduces eval's standard numbers
-/// exactly, and two probes of one seed differ by their shifts alone (e.g. <c>--scale-y 3</c>
-/// multiplies least squares' error by exactly 9), not by sampling noise.
+/// several are given). Like every evaluation it draws its prompts from the seed alone: a probe of
+/// the run's own distribution reproduces eval's standard numbers exactly, and two probes of one
+/// seed differ by their shifts alone (e.g. <c>--scale-y 3</c> multiplies least squares' error by
+/// exactly 9), not by sampling noise.
 /// </summary>
 public static class Probe
 {
@@ -101,8 +101,7 @@ public static class Probe
             parts.Count == 0 ? "standard" : string.Join(",", parts), task, kwargs, strategy, scale,
             shift.Bias is { } bb and not 0 ? full(nDims, bb) : null,
             shift.NDims is { } a && a < nDims ? a : null,
-            shift.Noise ?? 0,
-            SeedName: "standard");
+            shift.Noise ?? 0);
         return (spec, new RunEvaluation.Problem(task, kwargs, nDims, points));
     }
 

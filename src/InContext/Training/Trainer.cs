@@ -54,8 +54,11 @@ public sealed class Trainer : IDisposable
         NextStep = (contents.TrainStep ?? throw new InputException($"{statePath}: train_step missing")) + 1;
     }
 
-    /// <summary>Trains one step (index <see cref="NextStep"/>) and returns its loss and the batch's point-wise loss.</summary>
-    public (double loss, double[] pointwise) Step()
+    /// <summary>
+    /// Trains one step (index <see cref="NextStep"/>) and returns its loss and, when asked, the
+    /// batch's point-wise squared error (only on logged steps: it costs a few kernels).
+    /// </summary>
+    public (double loss, double[]? pointwise) Step(bool pointwise = false)
     {
         using var scope = NewDisposeScope();
         var (xs, ys) = Data.Batch(NextStep);
@@ -67,9 +70,9 @@ public sealed class Trainer : IDisposable
         var loss = Data.Task.TrainingLoss(predictions, ys);
         loss.backward();
         Optimizer.step();
-        var pointwise = (predictions.detach() - ys).square().mean(new long[] { 0 }).cpu().data<float>().Select(v => (double)v).ToArray();
+        var perPoint = pointwise ? (predictions.detach() - ys).square().mean(new long[] { 0 }).cpu().data<float>().Select(v => (double)v).ToArray() : null;
         NextStep++;
-        return (loss.ToDouble(), pointwise);
+        return (loss.ToDouble(), perPoint);
     }
 
     /// <summary>
@@ -94,11 +97,11 @@ public sealed class Trainer : IDisposable
         while (NextStep < total && !cancel.IsCancellationRequested)
         {
             var step = NextStep;
-            var (loss, pointwise) = Step();
+            var logged = step % Config.Wandb.LogEverySteps == 0 || step == total - 1;
+            var (loss, pointwise) = Step(pointwise: logged && events != null);
             var nPoints = Data.Curriculum.NPoints(step);
             var nDims = Data.Curriculum.NDims(step);
             var excess = loss / Curriculum.BaselineLoss(nPoints, nDims);
-            var logged = step % Config.Wandb.LogEverySteps == 0 || step == total - 1;
             var seconds = clock.Elapsed.TotalSeconds;
             if (logged && log != null)
             {
@@ -107,7 +110,7 @@ public sealed class Trainer : IDisposable
                 events.add_scalar("excess_loss", (float)excess, step);
                 events.add_scalar("n_points", nPoints, step);
                 events.add_scalar("n_dims", nDims, step);
-                for (var i = 0; i < pointwise.Length; i++) events.add_scalar($"pointwise/loss_{i}", (float)pointwise[i], step);
+                for (var i = 0; i < pointwise!.Length; i++) events.add_scalar($"pointwise/loss_{i}", (float)pointwise[i], step);
             }
             if (Run != null)
             {

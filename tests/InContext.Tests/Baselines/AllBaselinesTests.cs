@@ -33,7 +33,6 @@ public class AllBaselinesTests
     [MemberData(nameof(Ids))]
     public void Position_i_ignores_later_pairs(string id)
     {
-        using var scope = NewDisposeScope();
         const int cut = 6;
         var data = Data.Gaussian(seed: 42, b: 3, n: 12, d: 4, x => x[0] - 2 * x[1] + x[2] * x[3]);
         var changed = Data.Gaussian(seed: 42, b: 3, n: 12, d: 4, x => x[0] - 2 * x[1] + x[2] * x[3]);
@@ -46,8 +45,8 @@ public class AllBaselinesTests
                     for (int k = 0; k < data.D; k++) changed.X[p, i, k] = (float)Data.Normal(random);
             }
         var predictor = Fast(id);
-        var before = Data.ToArray(predictor.Predict(data.Xs(), data.Ys()));
-        var after = Data.ToArray(predictor.Predict(changed.Xs(), changed.Ys()));
+        var before = data.PredictWith(predictor);
+        var after = changed.PredictWith(predictor);
         for (int p = 0; p < data.B; p++)
             for (int i = 0; i <= cut; i++)
                 Assert.Equal(before[p, i], after[p, i], 1e-6);

@@ -1,6 +1,5 @@
 using InContext.Baselines;
 using Xunit;
-using static TorchSharp.torch;
 
 namespace InContext.Tests.Baselines;
 
@@ -29,9 +28,8 @@ public class BoostedTreesTests
     [Fact]
     public void One_example_predicts_its_y()
     {
-        using var scope = NewDisposeScope();
         var data = Data.Gaussian(seed: 22, b: 3, n: 2, d: 4, x => 3 * x[0]);
-        var predictions = Data.ToArray(new BoostedTrees().Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new BoostedTrees());
         for (int p = 0; p < data.B; p++)
             Assert.Equal(data.Y[p, 0], predictions[p, 1], 1e-5);
     }
@@ -39,9 +37,8 @@ public class BoostedTreesTests
     [Fact]
     public void Learns_a_step_function()
     {
-        using var scope = NewDisposeScope();
         var data = Data.Gaussian(seed: 23, b: 2, n: 61, d: 3, x => x[1] > 0 ? 1 : -1);
-        var predictions = Data.ToArray(new BoostedTrees().Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new BoostedTrees());
         double error = Enumerable.Range(0, data.B).SelectMany(p => Enumerable.Range(40, 21).Select(i => Math.Pow(predictions[p, i] - data.Y[p, i], 2))).Average();
         Assert.True(error < 0.1, $"squared error {error} after 40 examples");
     }

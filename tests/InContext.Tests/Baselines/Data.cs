@@ -46,6 +46,13 @@ sealed class Data
 
     public double[] Row(int p, int i) => Enumerable.Range(0, D).Select(k => X[p, i, k]).ToArray();
 
+    /// <summary>The predictor's predictions on these prompts, as doubles [p, i].</summary>
+    public double[,] PredictWith(InContext.Evaluation.IPredictor predictor)
+    {
+        using var scope = NewDisposeScope();
+        return ToArray(predictor.Predict(Xs(), Ys()));
+    }
+
     /// <summary>Predictions as doubles, [p, i].</summary>
     public static double[,] ToArray(Tensor predictions)
     {

@@ -1,6 +1,5 @@
 using InContext.Baselines;
 using Xunit;
-using static TorchSharp.torch;
 
 namespace InContext.Tests.Baselines;
 
@@ -16,12 +15,11 @@ public class GreedyTreeTests
     [MemberData(nameof(Cases))]
     public void Agrees_with_brute_force(int? maxDepth, bool treeTargets)
     {
-        using var scope = NewDisposeScope();
         // Tree targets take few distinct values, so many splits tie: the tie rule is tested too.
         var data = treeTargets
             ? Data.Gaussian(seed: 11, b: 5, n: 30, d: 4, x => x[0] > 0 ? (x[1] > 0 ? 1 : -0.5) : (x[2] > 0 ? 2 : 0))
             : Data.Gaussian(seed: 12, b: 5, n: 30, d: 4, x => Math.Sin(2 * x[0]) + x[1] * x[3]);
-        var predictions = Data.ToArray(new GreedyTree(maxDepth).Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new GreedyTree(maxDepth));
         for (int p = 0; p < data.B; p++)
             for (int i = 1; i < data.N; i++)
             {
@@ -34,17 +32,15 @@ public class GreedyTreeTests
     [Fact]
     public void Unlimited_depth_fits_its_examples()
     {
-        using var scope = NewDisposeScope();
         var data = Data.Gaussian(seed: 13, b: 1, n: 60, d: 5, x => x.Sum());
         for (int k = 0; k < 5; k++) data.X[0, 59, k] = data.X[0, 10, k];   // query = example 10
-        var predictions = Data.ToArray(new GreedyTree(null).Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new GreedyTree(null));
         Assert.Equal(data.Y[0, 10], predictions[0, 59], 1e-6);
     }
 
     [Fact]
     public void Depth_four_takes_at_most_sixteen_values()
     {
-        using var scope = NewDisposeScope();
         // 300 prompts sharing 59 examples, each with its own query at position 59.
         var examples = Data.Gaussian(seed: 14, b: 1, n: 59, d: 5, x => x.Sum());
         var queries = Data.Gaussian(seed: 15, b: 300, n: 1, d: 5, _ => 0);
@@ -57,7 +53,7 @@ public class GreedyTreeTests
                 y[p, i] = i < 59 ? examples.Y[0, i] : 0;
             }
         var data = new Data(x, y);
-        var predictions = Data.ToArray(new GreedyTree(4).Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new GreedyTree(4));
         int distinct = Enumerable.Range(0, 300).Select(p => predictions[p, 59]).Distinct().Count();
         Assert.InRange(distinct, 8, 16);
     }

@@ -1,7 +1,6 @@
 using InContext.Baselines;
 using InContext.Evaluation;
 using Xunit;
-using static TorchSharp.torch;
 
 namespace InContext.Tests.Baselines;
 
@@ -24,8 +23,8 @@ public class LassoTests
         var lasso = new Lasso(alpha);
         for (int p = 0; p < data.B; p++)
         {
-            var prompt = new Prompt(Enumerable.Range(0, n).SelectMany(i => data.Row(p, i)).ToArray(),
-                                    Enumerable.Range(0, n).Select(i => data.Y[p, i]).ToArray(), n, d);
+            var x = Enumerable.Range(0, n).SelectMany(i => data.Row(p, i)).ToArray();
+            var prompt = new Prompt(x, Enumerable.Range(0, n).Select(i => data.Y[p, i]).ToArray(), x, n, d);
             var weights = lasso.FitPrefixes(prompt);
             for (int i = 1; i < n; i++)
             {
@@ -52,9 +51,8 @@ public class LassoTests
     {
         // Compressed sensing: 3 nonzeros among 20 coordinates are found from 15 examples,
         // where least squares (minimum norm) cannot be exact.
-        using var scope = NewDisposeScope();
         var data = Data.Linear(seed: 8, b: 4, n: 20, d: 20, sparsity: 3);
-        var predictions = Data.ToArray(new Lasso(1e-4).Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new Lasso(1e-4));
         for (int p = 0; p < data.B; p++)
             for (int i = 15; i < data.N; i++)
                 Assert.Equal(data.Y[p, i], predictions[p, i], 0.02);

@@ -9,9 +9,8 @@ public class LeastSquaresTests
     [Fact]
     public void Exact_on_consistent_systems_from_d_examples_on()
     {
-        using var scope = NewDisposeScope();
         var data = Data.Linear(seed: 1, b: 4, n: 14, d: 5);
-        var predictions = Data.ToArray(new LeastSquares().Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new LeastSquares());
         for (int p = 0; p < data.B; p++)
             for (int i = data.D; i < data.N; i++)
                 Assert.Equal(data.Y[p, i], predictions[p, i], 1e-3);
@@ -20,9 +19,8 @@ public class LeastSquaresTests
     [Fact]
     public void Below_d_examples_gives_the_minimum_norm_interpolant()
     {
-        using var scope = NewDisposeScope();
         var data = Data.Linear(seed: 2, b: 3, n: 8, d: 8);
-        var predictions = Data.ToArray(new LeastSquares().Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new LeastSquares());
         for (int p = 0; p < data.B; p++)
             for (int i = 1; i < data.D; i++)
             {

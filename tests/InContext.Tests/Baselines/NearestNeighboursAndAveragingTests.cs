@@ -1,6 +1,5 @@
 using InContext.Baselines;
 using Xunit;
-using static TorchSharp.torch;
 
 namespace InContext.Tests.Baselines;
 
@@ -12,9 +11,8 @@ public class NearestNeighboursAndAveragingTests
     [InlineData(5)]
     public void Nearest_neighbours_agree_with_brute_force(int k)
     {
-        using var scope = NewDisposeScope();
         var data = Data.Gaussian(seed: k, b: 5, n: 30, d: 3, x => Math.Sin(3 * x[0]) + x[1] * x[2]);
-        var predictions = Data.ToArray(new NearestNeighbours(k).Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new NearestNeighbours(k));
         for (int p = 0; p < data.B; p++)
             for (int i = 1; i < data.N; i++)
             {
@@ -28,9 +26,8 @@ public class NearestNeighboursAndAveragingTests
     [Fact]
     public void Averaging_predicts_x_dot_mean_of_y_x()
     {
-        using var scope = NewDisposeScope();
         var data = Data.Linear(seed: 4, b: 3, n: 15, d: 4);
-        var predictions = Data.ToArray(new Averaging().Predict(data.Xs(), data.Ys()));
+        var predictions = data.PredictWith(new Averaging());
         for (int p = 0; p < data.B; p++)
             for (int i = 1; i < data.N; i++)
             {

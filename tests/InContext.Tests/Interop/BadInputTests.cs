@@ -1,7 +1,7 @@
 using System.Collections;
+using System.Diagnostics;
 using InContext.Interop;
 using Xunit;
-using static InContext.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace InContext.Tests.Interop;
@@ -104,7 +104,9 @@ public class BadInputTests
         Assert.Empty(Directory.GetFileSystemEntries(other));
     }
 
-    // --- the CLI: `dotnet icl.dll ...` as a user runs it (Cli.Icl) ---
+    // --- the CLI: `dotnet icl.dll ...` as a user runs it (icl.dll is copied beside the tests) ---
+
+    static (int code, string stdout, string stderr) Icl(params string[] args) => Cli.Run(args);
 
     [Fact]
     public void Cli_import_of_a_truncated_file_exits_2_with_one_line_and_writes_nothing()

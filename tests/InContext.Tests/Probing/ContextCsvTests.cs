@@ -1,6 +1,5 @@
 using InContext.Probing;
 using Xunit;
-using static InContext.Tests.Cli;
 
 namespace InContext.Tests.Probing;
 
@@ -65,13 +64,13 @@ public class ContextCsvTests
     {
         var context = Write("x1,x2,y\n1,2,3\n1,NaN,3\n");
         var query = Write("x1,x2\n1,2\n", "query.csv");
-        var (code, stdout, stderr) = Icl("predict", ProbingRun.Dir, "--context", context, "--query", query);
+        var (code, stdout, stderr) = Cli.Run("predict", ProbingRun.Dir, "--context", context, "--query", query);
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         Assert.Equal($"error: {context}: row 2 (line 3), column 2 'x2': expected a finite number, found 'NaN'\n", stderr);
 
         var wide = Write("x1,x2,x3,x4,x5,y\n1,2,3,4,5,6\n");
-        (code, _, stderr) = Icl("predict", ProbingRun.Dir, "--context", wide, "--query", query);
+        (code, _, stderr) = Cli.Run("predict", ProbingRun.Dir, "--context", wide, "--query", query);
         Assert.Equal(2, code);
         Assert.Equal($"error: {wide}: line 1 (header): 5 input columns x1..x5; the model takes at most n_dims = 4\n", stderr);
     }

@@ -1,7 +1,6 @@
 using InContext.Baselines;
 using InContext.Probing;
 using Xunit;
-using static InContext.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace InContext.Tests.Probing;
@@ -59,7 +58,7 @@ public class PermutationTests
         var query = ProbingRun.Csv(ProbingRun.Header(ProbingRun.NDims, false), queries);
         string[] Run(params string[] extra)
         {
-            var (code, stdout, stderr) = Icl(["predict", ProbingRun.Dir, "--context", context, "--query", query, "--format", "csv", "--models", "transformer,least_squares", .. extra]);
+            var (code, stdout, stderr) = Cli.Run(["predict", ProbingRun.Dir, "--context", context, "--query", query, "--format", "csv", "--models", "transformer,least_squares", .. extra]);
             Assert.True(code == 0, stderr);
             return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         }

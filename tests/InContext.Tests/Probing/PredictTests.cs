@@ -4,7 +4,6 @@ using InContext.Evaluation;
 using InContext.Probing;
 using InContext.Training;
 using Xunit;
-using static InContext.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace InContext.Tests.Probing;
@@ -106,7 +105,7 @@ public class PredictTests
         var (cx, cy, queries, px, py) = Shared(k, 4, 3);
         var context = ProbingRun.Csv(ProbingRun.Header(3, true), cat(new[] { cx, cy.unsqueeze(1) }, 1));
         var query = ProbingRun.Csv(ProbingRun.Header(3, false), queries);
-        var (code, stdout, stderr) = Icl("predict", ProbingRun.Dir, "--context", context, "--query", query, "--format", "csv",
+        var (code, stdout, stderr) = Cli.Run("predict", ProbingRun.Dir, "--context", context, "--query", query, "--format", "csv",
             "--models", "transformer,least_squares,knn_3");
         Assert.True(code == 0, stderr);
         var rows = ReadCsv(stdout, out var header);
@@ -126,19 +125,19 @@ public class PredictTests
         var (cx, cy, queries, _, _) = Shared(6, 2, 2);
         var context = ProbingRun.Csv(ProbingRun.Header(2, true), cat(new[] { cx, cy.unsqueeze(1) }, 1));
         var query = ProbingRun.Csv(ProbingRun.Header(2, false), queries);
-        var (code, stdout, stderr) = Icl("predict", "--context", context, "--query", query, "--format", "csv");
+        var (code, stdout, stderr) = Cli.Run("predict", "--context", context, "--query", query, "--format", "csv");
         Assert.True(code == 0, stderr);
         Assert.StartsWith("least_squares,knn_3,averaging\n", stdout);
         var outFile = Path.Combine(TestPaths.TempDir(), "p.json");
-        (code, stdout, stderr) = Icl("predict", "--context", context, "--query", query, "--format", "json", "--out", outFile);
+        (code, stdout, stderr) = Cli.Run("predict", "--context", context, "--query", query, "--format", "json", "--out", outFile);
         Assert.True(code == 0, stderr);
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(outFile));
         Assert.Equal(2, json.RootElement.GetProperty("predictions").GetProperty("least_squares").GetArrayLength());
-        (code, stdout, stderr) = Icl("predict", "--context", context, "--query", query);
+        (code, stdout, stderr) = Cli.Run("predict", "--context", context, "--query", query);
         Assert.True(code == 0, stderr);
         Assert.Contains("least_squares", stdout);
         Assert.Contains("│", stdout);
-        (code, _, stderr) = Icl("predict", "--context", context, "--query", query, "--models", "transformer");
+        (code, _, stderr) = Cli.Run("predict", "--context", context, "--query", query, "--models", "transformer");
         Assert.Equal(2, code);
         Assert.Contains("needs a run folder", stderr);
     }

@@ -2,7 +2,6 @@ using InContext.Evaluation;
 using InContext.Probing;
 using InContext.Training;
 using Xunit;
-using static InContext.Tests.Cli;
 
 namespace InContext.Tests.Probing;
 
@@ -114,17 +113,17 @@ public class ProbeTests
     public void Cli_probe_prints_the_table_and_writes_the_figure()
     {
         var figure = Path.Combine(TestPaths.TempDir(), "probe.png");
-        var (code, stdout, stderr) = Icl("probe", ProbingRun.Dir, "--scale-y", "3", "--examples", "64", "--plot", figure);
+        var (code, stdout, stderr) = Cli.Run("probe", ProbingRun.Dir, "--scale-y", "3", "--examples", "64", "--plot", figure);
         Assert.True(code == 0, stderr);
         Assert.Contains("Probe scale-y=3 of", stdout);
         Assert.Contains("scale-y=3: squared error / 4", stdout);
         Assert.Contains("Least Squares", stdout);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(figure).Take(4));
 
-        (code, stdout, stderr) = Icl("probe", ProbingRun.Dir, "--points", "10");
+        (code, stdout, stderr) = Cli.Run("probe", ProbingRun.Dir, "--points", "10");
         Assert.Equal(2, code);
         Assert.Equal("error: --points 10: the model reads prompts of 1 to n_positions = 9 points\n", stderr);
-        (code, _, stderr) = Icl("probe", ProbingRun.Dir, "--plot", "figure.gif");
+        (code, _, stderr) = Cli.Run("probe", ProbingRun.Dir, "--plot", "figure.gif");
         Assert.Equal(2, code);
         Assert.Contains(".png or .svg", stderr);
     }

@@ -4,7 +4,6 @@ using InContext.Evaluation;
 using InContext.Probing;
 using InContext.Tasks;
 using Xunit;
-using static InContext.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace InContext.Tests.Probing;
@@ -111,7 +110,7 @@ public class StandardizationTests
         File.WriteAllLines(context, ["x1,y", "1000,1000", "1010,1010", "990,990", "1020,1020"]);
         var query = Path.Combine(TestPaths.TempDir(), "q.csv");
         File.WriteAllLines(query, ["x1", "1005", "1030"]);
-        var (code, stdout, stderr) = Icl("predict", ProbingRun.Dir, "--context", context, "--query", query, "--standardize",
+        var (code, stdout, stderr) = Cli.Run("predict", ProbingRun.Dir, "--context", context, "--query", query, "--standardize",
             "--models", "least_squares", "--format", "csv");
         Assert.True(code == 0, stderr);
         Assert.Contains("standardized for every model: x ← (x − mean) / std per column, mean [1005]", stderr);

@@ -3,10 +3,10 @@ using Xunit;
 
 namespace InContext.Tests;
 
-/// <summary>The CLI as a user runs it: <c>dotnet icl.dll ...</c> (icl.dll is copied beside the tests).</summary>
+/// <summary>Runs the icl program as a user does (<c>dotnet icl.dll ...</c>; icl.dll is copied beside the tests).</summary>
 static class Cli
 {
-    public static (int code, string stdout, string stderr) Icl(params string[] args)
+    public static (int code, string stdout, string stderr) Run(params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -17,7 +17,7 @@ static class Cli
         using var p = Process.Start(start)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(120_000), "icl did not finish in 2 minutes");
+        Assert.True(p.WaitForExit(300_000), "icl did not finish in 5 minutes");
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -1,0 +1,10 @@
+using System.Runtime.CompilerServices;
+
+namespace InContext.Tests;
+
+static class ModuleSetup
+{
+    /// <summary>xunit runs test classes in parallel: libtorch's threads must not spin against each other.</summary>
+    [ModuleInitializer]
+    internal static void Init() => NativeRuntime.PreferSleepingThreads();
+}

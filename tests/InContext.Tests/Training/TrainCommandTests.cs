@@ -1,0 +1,62 @@
+using InContext.Training;
+using Xunit;
+
+namespace InContext.Tests.Training;
+
+/// <summary>`icl train` end to end, as a user runs it.</summary>
+public class TrainCommandTests
+{
+    const string Config = """
+        model: {family: gpt2, n_dims: 3, n_positions: 7, n_embd: 16, n_layer: 1, n_head: 2}
+        training:
+          task: linear_regression
+          batch_size: 16
+          learning_rate: 0.001
+          train_steps: 20
+          save_every_steps: 5
+          keep_every_steps: 10
+          curriculum:
+            dims: {start: 2, end: 3, inc: 1, interval: 10}
+            points: {start: 5, end: 7, inc: 2, interval: 10}
+        out_dir: runs
+        wandb: {log_every_steps: 5}
+        """;
+
+    [Fact]
+    public void Trains_into_a_run_folder_resumes_it_and_evaluates_at_the_end()
+    {
+        var dir = TestPaths.TempDir();
+        var config = Path.Combine(dir, "tiny.yaml");
+        File.WriteAllText(config, Config);
+
+        var (code, stdout, stderr) = Cli.Run("train", config, "--run-id", "r", "--steps", "12", "--no-eval");
+        Assert.True(code == 0, stderr);
+        var run = new RunFolder(Path.Combine(dir, "runs", "r"));           // out_dir is relative to the config's folder
+        Assert.True(run.HasConfig && run.HasState && File.Exists(run.ModelPath(10)));
+        Assert.NotEmpty(Directory.GetFiles(run.Path, "events.out.tfevents*"));
+        Assert.Equal(new[] { 0, 5, 10, 11 }, TrainingLog.Read(run.TrainLogPath).Select(r => r.Step));
+        Assert.Empty(Directory.GetFiles(run.Path, "*.tmp"));
+
+        // the same command on the run folder resumes to the config's 20 steps, then evaluates and plots
+        (code, stdout, stderr) = Cli.Run("train", run.Path);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Resuming", stdout);
+        Assert.Contains("at step 12", stdout);
+        Assert.Equal(new[] { 0, 5, 10, 11, 15, 19 }, TrainingLog.Read(run.TrainLogPath).Select(r => r.Step));
+        Assert.True(File.Exists(run.MetricsPath));
+        Assert.True(File.Exists(Path.Combine(run.PlotsPath, "standard.png")));
+        Assert.Contains("Least Squares", stdout);
+    }
+
+    [Fact]
+    public void A_bad_config_exits_2_with_one_line_naming_file_and_key()
+    {
+        var dir = TestPaths.TempDir();
+        var config = Path.Combine(dir, "bad.yaml");
+        File.WriteAllText(config, Config.Replace("n_embd: 16", "n_embd: 15"));
+        var (code, stdout, stderr) = Cli.Run("train", config);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {config}: model.n_embd: must be divisible by n_head (2), found 15", stderr.TrimEnd('\n'));
+        Assert.False(Directory.Exists(Path.Combine(dir, "runs")));
+    }
+}
