@@ -4,7 +4,7 @@ using InContext.Cli;
 
 // The whole surface of the `icl` tool. Each command parses its arguments and calls the
 // library; printing lives in Console*.cs beside this file.
-NativeRuntime.PreferSleepingThreads();
+NativeRuntime.BoundThreadSpinning();
 var root = new RootCommand("InContext: train transformers to learn function classes in context (Garg et al. 2022), and measure them against classical learners.");
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());

@@ -6,5 +6,5 @@ static class ModuleSetup
 {
     /// <summary>xunit runs test classes in parallel: libtorch's threads must not spin against each other.</summary>
     [ModuleInitializer]
-    internal static void Init() => NativeRuntime.PreferSleepingThreads();
+    internal static void Init() => NativeRuntime.BoundThreadSpinning();
 }
