@@ -38,7 +38,7 @@ static class BenchCommand
             var totals = new Dictionary<string, double>();
             AnsiConsole.Live(table).Start(ctx =>
             {
-                foreach (var t in EvaluationBenchmark.Run(new EvaluationSettings(p.GetValue(prompts)), PlotCommands.Split(p.GetValue(workloads))))
+                foreach (var t in EvaluationBenchmark.Run(new EvaluationSettings(p.GetValue(prompts)), Lists.Split(p.GetValue(workloads))))
                 {
                     table.AddRow(t.Workload, t.Model, $"{t.Seconds:F1}");
                     totals[t.Workload] = totals.GetValueOrDefault(t.Workload) + t.Seconds;

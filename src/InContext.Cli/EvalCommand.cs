@@ -28,7 +28,7 @@ static class EvalCommand
         {
             if (p.GetValue(examples) < 1 || p.GetValue(batch) < 1) throw new InputException("--examples and --batch-size must be at least 1");
             var request = new EvaluationRequest(
-                PlotCommands.Split(p.GetValue(strategies)), PlotCommands.Split(p.GetValue(models)), p.GetValue(recompute),
+                Lists.Split(p.GetValue(strategies)), Lists.Split(p.GetValue(models)), p.GetValue(recompute),
                 new EvaluationSettings(p.GetValue(examples), p.GetValue(batch), p.GetValue(seed)), p.GetValue(step));
             var dir = p.GetValue(runDir);
             if (dir != null)

@@ -16,7 +16,7 @@ static class PlotCommands
         var cmd = new Command("plot", "The paper's figures for a run: error against in-context examples per evaluation, and the training curve.") { runDir, outDir, models, format };
         cmd.SetAction(p =>
         {
-            var files = RunPlots.Write(new RunFolder(p.GetValue(runDir)!), p.GetValue(outDir), Split(p.GetValue(models)), p.GetValue(format)!);
+            var files = RunPlots.Write(new RunFolder(p.GetValue(runDir)!), p.GetValue(outDir), Lists.Split(p.GetValue(models)), p.GetValue(format)!);
             foreach (var f in files) Console.WriteLine(f);
             return 0;
         });
@@ -31,14 +31,11 @@ static class PlotCommands
         var cmd = new Command("report", "One self-contained HTML report (figures inline) of one or more runs.") { runDirs, outPath, models };
         cmd.SetAction(p =>
         {
-            var entries = p.GetValue(runDirs)!.Select(d => RunPlots.ReportEntry(new RunFolder(d), Split(p.GetValue(models)))).ToList();
+            var entries = p.GetValue(runDirs)!.Select(d => RunPlots.ReportEntry(new RunFolder(d), Lists.Split(p.GetValue(models)))).ToList();
             HtmlReport.Write(entries, p.GetValue(outPath)!);
             Console.WriteLine(Path.GetFullPath(p.GetValue(outPath)!));
             return 0;
         });
         return cmd;
     }
-
-    public static IReadOnlyList<string>? Split(string[]? values) =>
-        values is null || values.Length == 0 ? null : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
 }

@@ -43,7 +43,7 @@ static class PredictCommand
             // Without a run, the baselines every task is compared with (least squares, 3-NN, averaging).
             var problem = new RunEvaluation.Problem(training?.Task ?? "linear_regression", training?.TaskKwargs ?? new(),
                 training?.NDims ?? contextRows.Dims, contextRows.Rows + 1);
-            var predictors = RunEvaluation.SelectModels(problem, transformer, PlotCommands.Split(p.GetValue(models)));
+            var predictors = RunEvaluation.SelectModels(problem, transformer, Lists.Split(p.GetValue(models)));
             var result = ContextComparison.Run(predictors, training, contextRows.X, contextRows.Y!, queryRows.X,
                 p.GetValue(standardize), k, p.GetValue(seed));
             Write(result, Notes(contextRows, queryRows, training, result, p.GetValue(seed)), p.GetValue(format)!, p.GetValue(outFile));

@@ -34,7 +34,7 @@ static class ProbeCommand
             var shift = new ProbeOptions(p.GetValue(task), p.GetValue(points), p.GetValue(nDims), p.GetValue(scaleX), p.GetValue(scaleY),
                 p.GetValue(noise), p.GetValue(bias), p.GetValue(strategy));
             var settings = new EvaluationSettings(p.GetValue(examples), Seed: p.GetValue(seed));
-            var result = ConsoleTables.WithProgress(report => Probe.Run(run, shift, settings, PlotCommands.Split(p.GetValue(models)),
+            var result = ConsoleTables.WithProgress(report => Probe.Run(run, shift, settings, Lists.Split(p.GetValue(models)),
                 Devices.Parse(p.GetValue(device)), p.GetValue(step), report));
             var problem = result.Problem;
             Console.WriteLine($"Probe {result.Evaluation.Name} of {run.Path}: {problem.Task}, {problem.NPoints} points, {result.ActiveDims}/{problem.NDims} dims active, {settings.NumExamples} prompts");

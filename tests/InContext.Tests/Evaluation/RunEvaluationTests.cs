@@ -13,20 +13,10 @@ public class RunEvaluationTests
     /// <summary>An untrained tiny run: enough for the evaluator's bookkeeping.</summary>
     static RunFolder TinyRun()
     {
-        var config = RunConfig.Parse("""
-            model: {family: gpt2, n_dims: 4, n_positions: 9, n_embd: 16, n_layer: 1, n_head: 2}
-            training:
-              task: linear_regression
-              batch_size: 8
-              train_steps: 1
-              curriculum:
-                dims: {start: 4, end: 4, inc: 1, interval: 10}
-                points: {start: 9, end: 9, inc: 1, interval: 10}
-            out_dir: unused
-            """);
+        var config = TrainingBenchmark.SizedConfig(nEmbd: 16, nLayer: 1, nHead: 2, nDims: 4, nPoints: 9, batchSize: 8);
         var run = new RunFolder(Path.Combine(TestPaths.TempDir(), "run"));
         using var trainer = new Trainer(config, run);
-        trainer.Train();
+        trainer.Train(totalSteps: 1);
         return run;
     }
 
