@@ -39,7 +39,7 @@ public static class BaselineSet
     public static readonly IReadOnlyList<string> Ids = new[]
     {
         ModelNames.LeastSquares, "knn_<k>", ModelNames.Averaging, "lasso_<alpha>", ModelNames.NeuralNetGd,
-        ModelNames.TreeDepth4, "tree_depth_<depth>", ModelNames.Tree, ModelNames.BoostedTrees,
+        ModelNames.TreeDepth4, "tree_depth_<depth>", ModelNames.Tree, ModelNames.BoostedTrees, ModelNames.BoostedTreesLightGbm,
     };
 
     /// <summary>Builds the baseline with metrics.json identifier <paramref name="id"/> (e.g. <c>knn_3</c>, <c>lasso_0.01</c>).</summary>
@@ -50,6 +50,7 @@ public static class BaselineSet
         ModelNames.NeuralNetGd => new GradientDescentNet(),
         ModelNames.Tree => new GreedyTree(null),
         ModelNames.BoostedTrees => new BoostedTrees(),
+        ModelNames.BoostedTreesLightGbm => new LightGbmBoostedTrees(),
         _ when Parameter(id, "knn_") is { } k && int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out int neighbours) && neighbours > 0
             => new NearestNeighbours(neighbours),
         _ when Parameter(id, "tree_depth_") is { } k && int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out int depth) && depth > 0

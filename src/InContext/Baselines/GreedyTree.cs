@@ -44,29 +44,13 @@ public sealed class GreedyTree : PerPromptLearner
 
     protected override double[] PredictPrompt(Prompt prompt)
     {
-        int n = prompt.N, d = prompt.D;
-        var presorted = new int[d][];
-        for (int f = 0; f < d; f++)
-        {
-            var order = Enumerable.Range(0, n).ToArray();
-            var keys = new double[n];
-            for (int s = 0; s < n; s++) keys[s] = prompt.X[s * d + f];
-            Array.Sort(keys, order);
-            presorted[f] = order;
-        }
-
+        var sorted = new SortedColumns(prompt);
         var predictions = new double[prompt.N];
-        var columns = new int[d][];
-        for (int f = 0; f < d; f++) columns[f] = new int[n];
-        var goesLeft = new bool[n];
-        for (int i = 1; i < n; i++)
+        var columns = sorted.NewColumns();
+        var goesLeft = new bool[prompt.N];
+        for (int i = 1; i < prompt.N; i++)
         {
-            for (int f = 0; f < d; f++)
-            {
-                int m = 0;
-                foreach (int s in presorted[f])
-                    if (s < i) columns[f][m++] = s;
-            }
+            sorted.Prefix(i, columns);
             predictions[i] = PredictAlongPath(prompt, columns, i, prompt.Query(i), goesLeft);
         }
         return predictions;

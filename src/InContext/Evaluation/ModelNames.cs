@@ -13,6 +13,7 @@ public static class ModelNames
     public const string TreeDepth4 = "tree_depth_4";
     public const string Tree = "tree";
     public const string BoostedTrees = "boosted_trees";
+    public const string BoostedTreesLightGbm = "boosted_trees_lightgbm";
     public static string Knn(int k) => $"knn_{k}";
     public static string Lasso(double alpha) => $"lasso_{alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
     public static readonly double[] LassoAlphas = { 1, 0.1, 0.01, 0.001, 0.0001 };
@@ -25,7 +26,8 @@ public static class ModelNames
         NeuralNetGd => "2-layer NN, GD",
         TreeDepth4 => "Greedy Tree Learning (max_depth=4)",
         Tree => "Greedy Tree Learning",
-        BoostedTrees => "Boosted Trees (LightGBM, XGBoost defaults)",
+        BoostedTrees => "Boosted Trees (XGBoost defaults)",
+        BoostedTreesLightGbm => "Boosted Trees (LightGBM)",
         _ when id.StartsWith("knn_") => $"{id[4..]}-Nearest Neighbors",
         _ when id.StartsWith("lasso_") => $"Lasso (alpha={id[6..]})",
         _ => id,

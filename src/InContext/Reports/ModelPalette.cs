@@ -28,6 +28,7 @@ public static class ModelPalette
             [ModelNames.TreeDepth4] = Color.FromHex("#CA9161"),
             [ModelNames.Tree] = Color.FromHex("#56B4E9"),
             [ModelNames.BoostedTrees] = Color.FromHex("#7B3294"),
+            [ModelNames.BoostedTreesLightGbm] = Color.FromHex("#B15928"),
         };
         string[] lasso = { "#A6A000", "#E7298A", "#5C3A1E", "#17BECF", "#2F4F4F" };
         foreach (var (alpha, hex) in ModelNames.LassoAlphas.Zip(lasso))
