@@ -20,5 +20,12 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => x.matmul(weight).add_(bias);
+    /// <summary>One <c>addmm</c> on the rows flattened: the bias is added inside the GEMM instead
+    /// of in a second pass over the output (same values, one memory pass less).</summary>
+    public override Tensor forward(Tensor x)
+    {
+        var shape = x.shape.ToArray();
+        shape[^1] = weight.shape[1];
+        return addmm(bias, x.reshape(-1, x.shape[^1]), weight, beta: 1, alpha: 1).view(shape);
+    }
 }

@@ -29,11 +29,16 @@ public sealed class GPT2Backbone : nn.Module<Tensor, Tensor>
         return forward(embeddings, positions, null);
     }
 
-    /// <summary>With explicit position ids <c>[t]</c> and attention mask <c>[t, t]</c> (null: causal).</summary>
-    public Tensor forward(Tensor embeddings, Tensor positions, Tensor? mask)
+    /// <summary>
+    /// With explicit position ids <c>[t]</c> and attention mask <c>[t, t]</c> (null: causal).
+    /// <paramref name="rows"/> (null: all) picks the rows <c>[r]</c> whose outputs are returned,
+    /// <c>[b, r, e]</c>. Nothing reads the other rows of the last block, so that block computes
+    /// only the picked rows' queries, projections and MLP: the same outputs, less work.
+    /// </summary>
+    public Tensor forward(Tensor embeddings, Tensor positions, Tensor? mask, Tensor? rows = null)
     {
         var x = embeddings + wpe.forward(positions);
-        foreach (var block in h) x = block.forward(x, mask);
-        return ln_f.forward(x);
+        for (var i = 0; i < h.Count; i++) x = h[i].forward(x, mask, i == h.Count - 1 ? rows : null);
+        return ln_f.forward(rows is not null && h.Count == 0 ? x.index_select(1, rows) : x);
     }
 }

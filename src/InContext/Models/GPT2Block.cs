@@ -22,15 +22,24 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => forward(x, null);
 
     /// <param name="mask">null for causal attention; else <c>[t, t]</c> booleans, true where a row may attend.</param>
-    public Tensor forward(Tensor x, Tensor? mask)
+    /// <param name="rows">null for every row's output; else the rows <c>[r]</c> whose outputs are wanted
+    /// (<c>[b, r, e]</c>): only their queries are computed, against the keys and values of all rows.</param>
+    public Tensor forward(Tensor x, Tensor? mask, Tensor? rows = null)
     {
         var (b, t, e) = (x.shape[0], x.shape[1], x.shape[2]);
         var qkv = c_attn.forward(x).view(b, t, 3, _heads, e / _heads).permute(2, 0, 3, 1, 4); // [3, b, h, t, hd]
+        var q = qkv[0];
+        if (rows is not null)
+        {
+            q = q.index_select(2, rows);
+            // The mask's rows are the chosen rows' (causal: row r sees columns 0..r).
+            mask = mask?.index_select(0, rows) ?? arange(t, dtype: int64, device: x.device).view(1, -1).le(rows.view(-1, 1));
+        }
         // Scores are scaled by 1/sqrt(head dim), as GPT-2 does; the causal flag masks the future.
         var y = mask is null
-            ? nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_casual: true)
-            : nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask: mask);
-        return c_proj.forward(y.transpose(1, 2).reshape(b, t, e));
+            ? nn.functional.scaled_dot_product_attention(q, qkv[1], qkv[2], is_casual: true)
+            : nn.functional.scaled_dot_product_attention(q, qkv[1], qkv[2], attn_mask: mask);
+        return c_proj.forward(y.transpose(1, 2).reshape(b, q.shape[2], e));
     }
 }
 
@@ -70,9 +79,12 @@ public sealed class GPT2Block : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => forward(x, null);
 
-    public Tensor forward(Tensor x, Tensor? mask)
+    /// <param name="rows">null for every row's output; else only rows <c>[r]</c>'s, <c>[b, r, e]</c>.
+    /// Every row after the attention is computed on its own, so the other rows are skipped there.</param>
+    public Tensor forward(Tensor x, Tensor? mask, Tensor? rows = null)
     {
-        x = x + attn.forward(ln_1.forward(x), mask);
+        var attended = attn.forward(ln_1.forward(x), mask, rows);
+        x = (rows is null ? x : x.index_select(1, rows)) + attended;
         return x + mlp.forward(ln_2.forward(x));
     }
 }

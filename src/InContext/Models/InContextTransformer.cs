@@ -73,8 +73,11 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
         Check(xs);
         using var scope = NewDisposeScope();
         var z = Combine(xs.to(Device), ys.to(Device));
-        var output = _read_out.forward(_backbone.forward(_read_in.forward(z)));
-        return output.index(TensorIndex.Colon, TensorIndex.Slice(0, null, 2), 0).MoveToOuterDisposeScope();
+        var t = z.shape[1];
+        var positions = arange(t, dtype: int64, device: Device);
+        var xRows = arange(0, t, 2, dtype: int64, device: Device);   // only the x rows' outputs are read
+        var output = _read_out.forward(_backbone.forward(_read_in.forward(z), positions, null, xRows));
+        return output.squeeze(-1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Evaluation-mode prediction without gradients, as an <see cref="IPredictor"/>.</summary>
@@ -109,8 +112,9 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
         var contextRow = r.lt(2 * n);
         var limit = where(contextRow, r + 1, 2 * (r - 2 * n));
         var mask = c.lt(limit).logical_and(c.lt(2 * n)).logical_or(c.eq(r));
-        var output = _read_out.forward(_backbone.forward(_read_in.forward(rows), positions, mask));
-        return output.narrow(1, 2 * n, n).squeeze(-1).MoveToOuterDisposeScope();
+        var queryRows = arange(2 * n, 3 * n, dtype: int64, device: device);
+        var output = _read_out.forward(_backbone.forward(_read_in.forward(rows), positions, mask, queryRows));
+        return output.squeeze(-1).MoveToOuterDisposeScope();
     }
 
     void Check(Tensor xs)

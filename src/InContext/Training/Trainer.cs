@@ -65,7 +65,9 @@ public sealed class Trainer : IDisposable
         xs = xs.to(Device);
         ys = ys.to(Device);
         Model.train();
-        Optimizer.zero_grad();
+        // Gradients set to none rather than zeroed: backward then writes them instead of adding to
+        // zeros (one pass less per parameter); every parameter gets a gradient, so Adam sees the same.
+        Model.zero_grad(set_to_none: true);
         var predictions = Model.forward(xs, ys);
         var loss = Data.Task.TrainingLoss(predictions, ys);
         loss.backward();

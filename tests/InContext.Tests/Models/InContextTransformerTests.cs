@@ -108,6 +108,56 @@ public class InContextTransformerTests
         Assert.True(batched.allclose(onePerPosition, rtol: 1e-4, atol: 1e-5));
     }
 
+    /// <summary>
+    /// The reference the model must equal: every block run on every row, then the rows read.
+    /// (The model skips the unread rows in its last block.)
+    /// </summary>
+    static Tensor AllRowsOutput(InContextTransformer model, Tensor rows, Tensor positions, Tensor? mask)
+    {
+        var x = model._read_in.forward(rows) + model._backbone.wpe.forward(positions);
+        foreach (var block in model._backbone.h) x = block.forward(x, mask);
+        return model._read_out.forward(model._backbone.ln_f.forward(x)).squeeze(-1);
+    }
+
+    [Fact]
+    public void Computing_only_the_read_rows_in_the_last_block_changes_neither_outputs_nor_gradients()
+    {
+        manual_seed(4);
+        using var model = new InContextTransformer(Tiny with { NLayer = 3 });
+        var xs = randn(5, 9, 4);
+        var ys = randn(5, 9);
+        var z = InContextTransformer.Combine(xs, ys);
+        var reference = AllRowsOutput(model, z, arange(18), null).index(TensorIndex.Colon, TensorIndex.Slice(0, null, 2));
+        var referenceGrads = Gradients(model, reference.sub(ys).square().mean());
+        var predictions = model.forward(xs, ys);
+        Assert.Equal(new long[] { 5, 9 }, predictions.shape);
+        Assert.True(predictions.allclose(reference, rtol: 1e-5, atol: 1e-6));
+        var grads = Gradients(model, predictions.sub(ys).square().mean());
+        foreach (var (name, g) in referenceGrads)
+            Assert.True(grads[name].allclose(g, rtol: 1e-4, atol: 1e-7), $"gradient of {name} differs");
+
+        // and with an explicit mask: the query rows of PredictQueries
+        var queries = randn(5, 9, 4);
+        var batched = model.PredictQueries(xs, ys, queries);
+        using (no_grad())
+        {
+            var r = arange(27).view(-1, 1);
+            var c = arange(27).view(1, -1);
+            var limit = where(r.lt(18), r + 1, 2 * (r - 18));
+            var mask = c.lt(limit).logical_and(c.lt(18)).logical_or(c.eq(r));
+            var positions = cat(new[] { arange(18), arange(0, 18, 2) }, 0);
+            var full = AllRowsOutput(model, cat(new[] { z, queries }, 1), positions, mask).narrow(1, 18, 9);
+            Assert.True(batched.allclose(full, rtol: 1e-5, atol: 1e-6));
+        }
+    }
+
+    static Dictionary<string, Tensor> Gradients(InContextTransformer model, Tensor loss)
+    {
+        model.zero_grad();
+        loss.backward();
+        return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+    }
+
     /// <summary>Hides the transformer's batched override, to get the interface's one-prompt-per-position default.</summary>
     sealed class PerPositionOnly(InContextTransformer model) : InContext.Evaluation.IPredictor
     {
