@@ -145,13 +145,16 @@ public sealed class ExactGreedyBooster
     {
         ref int from = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(source), sourceStart);
         ref int to = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(target), targetStart);
-        ref bool left = ref MemoryMarshal.GetArrayDataReference(goesLeft);
+        ref byte left = ref Unsafe.As<bool, byte>(ref MemoryMarshal.GetArrayDataReference(goesLeft));
         int l = 0, r = leftCount;
         for (int p = 0; p < count; p++)
         {
+            // Branch-free: half the samples go each way, so a branch would be mispredicted half the time.
             int s = Unsafe.Add(ref from, p);
-            if (Unsafe.Add(ref left, s)) Unsafe.Add(ref to, l++) = s;
-            else Unsafe.Add(ref to, r++) = s;
+            int isLeft = Unsafe.Add(ref left, s);
+            Unsafe.Add(ref to, r + ((l - r) & -isLeft)) = s;
+            l += isLeft;
+            r += 1 - isLeft;
         }
     }
 
@@ -177,6 +180,14 @@ public sealed class ExactGreedyBooster
         if (n < 2 * fewest) return null;
         var best = new Best { Feature = -1 };   // scores are sums of squares: any split beats 0
         int f = 0;
+        if (n == 2)
+        {
+            // Every feature that separates two samples makes the same two children (the scores
+            // differ by rounding, a tie), so the first such feature is the split: skip the rest.
+            while (f < d && values[f][columns[f][node.Start]] == values[f][columns[f][node.Start + 1]]) f++;
+            if (f < d) ScanOne(node, f, fewest, ref best);
+            f = d;
+        }
         if (Vector256.IsHardwareAccelerated)
             for (; f + 4 <= d; f += 4) ScanFour(node, f, fewest, ref best);
         for (; f < d; f++) ScanOne(node, f, fewest, ref best);
