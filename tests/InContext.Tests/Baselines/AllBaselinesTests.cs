@@ -11,7 +11,7 @@ public class AllBaselinesTests
     public static TheoryData<string> Ids => new()
     {
         ModelNames.LeastSquares, ModelNames.Knn(3), ModelNames.Averaging, ModelNames.Lasso(0.1), ModelNames.Lasso(0.0001),
-        ModelNames.NeuralNetGd, ModelNames.TreeDepth4, ModelNames.Tree, ModelNames.BoostedTrees,
+        ModelNames.NeuralNetGd, ModelNames.TreeDepth4, ModelNames.Tree, ModelNames.BoostedTrees, ModelNames.BoostedTreesLightGbm,
     };
 
     static IPredictor Fast(string id) => id == ModelNames.NeuralNetGd ? new GradientDescentNet(steps: 20) : BaselineSet.ByName(id);
