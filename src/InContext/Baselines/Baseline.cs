@@ -15,6 +15,8 @@ public abstract class Baseline : IPredictor
 
     public Tensor Predict(Tensor xs, Tensor ys) => PredictQueries(xs, ys, xs);
 
+    public virtual Tensor PredictLast(Tensor xs, Tensor ys) => IPredictor.LastOf(Predict(xs, ys));
+
     /// <summary>Entry <c>[p, i]</c>: fitted on pairs <c>0..i-1</c> of prompt p, evaluated at <c>queries[p, i]</c>; position 0 is 0.</summary>
     public abstract Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries);
 

@@ -14,24 +14,22 @@ namespace InContext.Baselines;
 /// away from zero; the tests compare the two.
 /// </para>
 /// </summary>
-public sealed class BoostedTrees : PerPromptLearner
+public sealed class BoostedTrees : IndependentPrefixLearner
 {
     public BoostedTrees(BoostingSettings? settings = null) => Settings = (settings ?? new BoostingSettings()).Validated();
 
     public BoostingSettings Settings { get; }
     public override string Name => ModelNames.BoostedTrees;
 
-    protected override double[] PredictPrompt(Prompt prompt)
+    protected override Func<int, double> Prepare(Prompt prompt)
     {
         var sorted = new SortedColumns(prompt);
         var columns = sorted.NewColumns();
         var booster = new ExactGreedyBooster(Settings, prompt);
-        var predictions = new double[prompt.N];
-        for (int i = 1; i < prompt.N; i++)
+        return i =>
         {
             sorted.Prefix(i, columns);
-            predictions[i] = booster.FitPredict(columns, i, prompt.Query(i));
-        }
-        return predictions;
+            return booster.FitPredict(columns, i, prompt.Query(i));
+        };
     }
 }

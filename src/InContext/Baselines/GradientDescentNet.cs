@@ -29,21 +29,35 @@ public sealed class GradientDescentNet : Baseline
 
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
-        var (b, n, d) = CheckShapes(xs, ys, queries);
+        var (b, n, _) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)Seed, CPU);
-        var x = xs.detach().to(float32);
-        var y = ys.detach().to(float32);
         var predictions = new Tensor[n];
         predictions[0] = zeros(b, dtype: float32, device: xs.device);
         for (int i = 1; i < n; i++)
-        {
-            using var net = new BatchedMlp(b, d, HiddenSize, xs.device, generator);
-            net.Train(x.narrow(1, 0, i), y.narrow(1, 0, i), Steps, BatchSize, LearningRate, generator);
-            using (no_grad())
-                predictions[i] = net.Forward(queries.detach().to(float32).narrow(1, i, 1)).reshape(b);
-        }
+            predictions[i] = FitPredict(xs, ys, queries, i, generator);
         return stack(predictions, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One net per prompt, trained on the first n-1 pairs (its random start differs from
+    /// <see cref="Predict"/>'s at that position, whose generator has served the earlier nets).</summary>
+    public override Tensor PredictLast(Tensor xs, Tensor ys)
+    {
+        var (b, n, _) = CheckShapes(xs, ys, xs);
+        if (n == 1) return zeros(b, dtype: float32, device: xs.device);
+        using var generator = new Generator((ulong)Seed, CPU);
+        return FitPredict(xs, ys, xs, n - 1, generator);
+    }
+
+    /// <summary>Predictions <c>[b]</c> at query i of nets trained on the first i pairs.</summary>
+    Tensor FitPredict(Tensor xs, Tensor ys, Tensor queries, int i, Generator generator)
+    {
+        var (b, _, d) = CheckShapes(xs, ys, queries);
+        using var scope = NewDisposeScope();
+        using var net = new BatchedMlp(b, d, HiddenSize, xs.device, generator);
+        net.Train(xs.detach().to(float32).narrow(1, 0, i), ys.detach().to(float32).narrow(1, 0, i), Steps, BatchSize, LearningRate, generator);
+        using (no_grad())
+            return net.Forward(queries.detach().to(float32).narrow(1, i, 1)).reshape(b).MoveToOuterDisposeScope();
     }
 }
 

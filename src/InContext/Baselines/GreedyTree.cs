@@ -20,7 +20,7 @@ namespace InContext.Baselines;
 /// tree is grown only along the query's path, which gives the prediction of the full tree.
 /// </para>
 /// </summary>
-public sealed class GreedyTree : PerPromptLearner
+public sealed class GreedyTree : IndependentPrefixLearner
 {
     const double FeatureThreshold = 1e-7;   // scikit-learn's FEATURE_THRESHOLD
     const double TieMargin = 1e-12;         // relative: rounding differences are not improvements
@@ -42,18 +42,16 @@ public sealed class GreedyTree : PerPromptLearner
         int depth => $"tree_depth_{depth}",
     };
 
-    protected override double[] PredictPrompt(Prompt prompt)
+    protected override Func<int, double> Prepare(Prompt prompt)
     {
         var sorted = new SortedColumns(prompt);
-        var predictions = new double[prompt.N];
         var columns = sorted.NewColumns();
         var goesLeft = new bool[prompt.N];
-        for (int i = 1; i < prompt.N; i++)
+        return i =>
         {
             sorted.Prefix(i, columns);
-            predictions[i] = PredictAlongPath(prompt, columns, i, prompt.Query(i), goesLeft);
-        }
-        return predictions;
+            return PredictAlongPath(prompt, columns, i, prompt.Query(i), goesLeft);
+        };
     }
 
     /// <summary>

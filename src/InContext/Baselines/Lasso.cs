@@ -48,6 +48,16 @@ public sealed class Lasso : PerPromptLearner
         return predictions;
     }
 
+    /// <summary>The last position from one fit on the first N-1 pairs, started from zero.</summary>
+    protected override double PredictLastOfPrompt(Prompt prompt)
+    {
+        int count = prompt.N - 1, d = prompt.D;
+        var (gram, xty, w) = (new double[d * d], new double[d], new double[d]);
+        for (int i = 0; i < count; i++) AddPair(gram, xty, prompt.Row(i), prompt.Y[i]);
+        Solve(gram, xty, count, w);
+        return Dot(w, prompt.Query(count));
+    }
+
     /// <summary>Entry i is the Lasso solution on the first i pairs of the prompt (entry 0 is zero).</summary>
     public double[][] FitPrefixes(Prompt prompt)
     {
@@ -59,18 +69,23 @@ public sealed class Lasso : PerPromptLearner
         weights[0] = new double[d];
         for (int i = 1; i < n; i++)
         {
-            var x = prompt.Row(i - 1);
-            double y = prompt.Y[i - 1];
-            for (int j = 0; j < d; j++)
-            {
-                xty[j] += y * x[j];
-                for (int k = 0; k < d; k++)
-                    gram[j * d + k] += x[j] * x[k];
-            }
+            AddPair(gram, xty, prompt.Row(i - 1), prompt.Y[i - 1]);
             Solve(gram, xty, i, w);
             weights[i] = (double[])w.Clone();
         }
         return weights;
+    }
+
+    /// <summary>Adds one pair to the sufficient statistics Σ x xᵀ and Σ y x.</summary>
+    static void AddPair(double[] gram, double[] xty, ReadOnlySpan<double> x, double y)
+    {
+        int d = x.Length;
+        for (int j = 0; j < d; j++)
+        {
+            xty[j] += y * x[j];
+            for (int k = 0; k < d; k++)
+                gram[j * d + k] += x[j] * x[k];
+        }
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ namespace InContext.Baselines;
 /// for the paper's decision-tree evaluation on 2 cores, where <see cref="BoostedTrees"/> takes 75 s.
 /// </para>
 /// </summary>
-public sealed class LightGbmBoostedTrees : PerPromptLearner
+public sealed class LightGbmBoostedTrees : IndependentPrefixLearner
 {
     public LightGbmBoostedTrees(BoostingSettings? settings = null)
     {
@@ -68,16 +68,11 @@ public sealed class LightGbmBoostedTrees : PerPromptLearner
     /// <summary>LightGBM parameters for both the data set (binning) and the booster.</summary>
     public string Parameters { get; }
 
-    protected override double[] PredictPrompt(Prompt prompt)
+    protected override Func<int, double> Prepare(Prompt prompt) => i =>
     {
-        var predictions = new double[prompt.N];
-        for (int i = 1; i < prompt.N; i++)
-        {
-            using var model = Fit(prompt.X.AsSpan(0, i * prompt.D), prompt.Y.AsSpan(0, i), prompt.D);
-            predictions[i] = model.Predict(prompt.Query(i))[0];
-        }
-        return predictions;
-    }
+        using var model = Fit(prompt.X.AsSpan(0, i * prompt.D), prompt.Y.AsSpan(0, i), prompt.D);
+        return model.Predict(prompt.Query(i))[0];
+    };
 
     /// <summary>A booster with this learner's settings trained on <paramref name="x"/> (row-major, <paramref name="features"/> columns) and <paramref name="y"/>.</summary>
     public LightGbmRegressor Fit(ReadOnlySpan<double> x, ReadOnlySpan<double> y, int features) =>

@@ -38,7 +38,36 @@ public abstract class PerPromptLearner : Baseline
     /// </summary>
     protected abstract double[] PredictPrompt(Prompt prompt);
 
+    /// <summary>
+    /// Entry <c>N-1</c> of <see cref="PredictPrompt"/> alone (N ≥ 2): learners that fit per prefix
+    /// override it to fit the first N-1 pairs once.
+    /// </summary>
+    protected virtual double PredictLastOfPrompt(Prompt prompt) => PredictPrompt(prompt)[prompt.N - 1];
+
     public sealed override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
+    {
+        var (_, n, _) = CheckShapes(xs, ys, queries);
+        return PerPrompt(xs, ys, queries, n, prompt =>
+        {
+            var predictions = PredictPrompt(prompt);
+            if (predictions.Length != n)
+                throw new InvalidOperationException($"{Name} returned {predictions.Length} predictions for {n} positions");
+            predictions[0] = 0;
+            return predictions;
+        });
+    }
+
+    public sealed override Tensor PredictLast(Tensor xs, Tensor ys)
+    {
+        var (b, n, _) = CheckShapes(xs, ys, xs);
+        return PerPrompt(xs, ys, xs, 1, prompt => new[] { n == 1 ? 0 : PredictLastOfPrompt(prompt) }).view(b);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="predict"/> on every prompt, in parallel on all cores, and stacks its
+    /// <paramref name="outputs"/> values per prompt into a <c>[b, outputs]</c> float32 tensor on the device of xs.
+    /// </summary>
+    Tensor PerPrompt(Tensor xs, Tensor ys, Tensor queries, int outputs, Func<Prompt, double[]> predict)
     {
         var (b, n, d) = CheckShapes(xs, ys, queries);
         double[] x, y, q;
@@ -50,19 +79,16 @@ public abstract class PerPromptLearner : Baseline
             q = ReferenceEquals(queries, xs) ? x : Values(queries);
         }
 
-        var predictions = new float[b * n];
+        var predictions = new float[b * outputs];
         // One worker per core: long work items would otherwise make the thread pool inject
         // threads that then compete for the same cores.
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         Parallel.For(0, b, options, p =>
         {
-            var prompt = Prompt.Slice(x, y, q, p, n, d);
-            var pred = PredictPrompt(prompt);
-            if (pred.Length != n)
-                throw new InvalidOperationException($"{Name} returned {pred.Length} predictions for {n} positions");
-            for (int i = 1; i < n; i++)
-                predictions[p * n + i] = (float)pred[i];
+            var values = predict(Prompt.Slice(x, y, q, p, n, d));
+            for (int i = 0; i < outputs; i++)
+                predictions[p * outputs + i] = (float)values[i];
         });
-        return tensor(predictions, new long[] { b, n }, float32).to(xs.device);
+        return tensor(predictions, new long[] { b, outputs }, float32).to(xs.device);
     }
 }

@@ -5,8 +5,8 @@ namespace InContext.Evaluation;
 /// <summary>
 /// Predicting queries from one given context, with any <see cref="IPredictor"/>: the prompt of
 /// query <c>q</c> is the context's <c>k</c> pairs followed by <c>x_q</c> at position <c>k</c>, and
-/// its prediction is read at position <c>k</c>, exactly as the evaluator reads position <c>k</c> of
-/// a prompt. One prompt per (context, query), batched; <c>icl predict</c> and
+/// its prediction is that of position <c>k</c>, exactly as the evaluator reads position <c>k</c> of
+/// a prompt (through <see cref="IPredictor.PredictLast"/>, so per-prefix learners fit once). One prompt per (context, query), batched; <c>icl predict</c> and
 /// <c>InContextRegressor</c> both go through here.
 /// </summary>
 public static class ContextPrediction
@@ -46,7 +46,7 @@ public static class ContextPrediction
             var xs = cat(new[] { contextXs.index_select(0, context), queries.index_select(0, query).unsqueeze(1) }, 1);
             // The query's y is unknown; position k never sees it (every learner reads pairs < k only).
             var ys = cat(new[] { contextYs.index_select(0, context), zeros(prompts.shape[0], 1, dtype: contextYs.dtype) }, 1);
-            parts.Add(predictor.Predict(xs, ys).select(1, k).cpu());
+            parts.Add(predictor.PredictLast(xs, ys).cpu());
         }
         return cat(parts.ToArray(), 0).view(c, q).MoveToOuterDisposeScope();
     }

@@ -25,6 +25,20 @@ public interface IPredictor
     Tensor Predict(Tensor xs, Tensor ys);
 
     /// <summary>
+    /// The last position alone, <c>[b]</c>: query <c>xs[p, n-1]</c> from the first <c>n-1</c> pairs,
+    /// entry <c>[p, n-1]</c> of <see cref="Predict"/>. This is what a context of one's own asks
+    /// (<see cref="ContextPrediction"/>); learners that fit per prefix override it to fit once
+    /// instead of n times.
+    /// </summary>
+    Tensor PredictLast(Tensor xs, Tensor ys) => LastOf(Predict(xs, ys));
+
+    /// <summary>Column <c>n-1</c> of <c>[b, n]</c> predictions, which it disposes.</summary>
+    static Tensor LastOf(Tensor predictions)
+    {
+        using (predictions) return predictions.select(1, predictions.shape[1] - 1).clone();
+    }
+
+    /// <summary>
     /// Predicts, for every position <c>i</c>, the query <c>queries[:, i]</c> from the first
     /// <c>i</c> pairs of (<paramref name="xs"/>, <paramref name="ys"/>): the prompting strategies
     /// whose queries differ from the in-context points. The default makes one prompt per
