@@ -5,11 +5,13 @@ namespace InContext.Baselines;
 /// <summary>
 /// The paper's gradient-boosted trees (<c>xgboost.XGBRegressor()</c> with its defaults, SPEC §8)
 /// on the first i pairs, by XGBoost's exact greedy method (<see cref="ExactGreedyBooster"/>).
-/// One booster per prefix; prompts in parallel.
+/// One booster per prompt, refitted on each prefix; prompts in parallel.
 /// <para>
 /// Remaining differences from XGBoost: it starts from <c>base_score</c> 0.5 in 1.x (2.x
 /// estimates it from the data; here the mean of y, which after 100 rounds at rate 0.3 barely
-/// matters); its features and thresholds are float32, ours float64. LightGBM with the same
+/// matters); it scores splits and predicts in float32, where this uses double (features and
+/// thresholds are float32 in both); exact ties within a feature go to its highest threshold,
+/// here to the lowest. LightGBM with the same
 /// settings (<see cref="LightGbmBoostedTrees"/>) agrees with this to rounding where values are
 /// away from zero; the tests compare the two.
 /// </para>

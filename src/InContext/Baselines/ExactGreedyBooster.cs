@@ -14,8 +14,10 @@ namespace InContext.Baselines;
 /// <c>G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)</c> over all features and all thresholds midway
 /// between consecutive distinct values, if that reduction exceeds
 /// <see cref="BoostingSettings.MinSplitGain"/> and each child weighs at least min_child_weight;
-/// a sample goes left when its value is below the threshold. Ties: the lowest feature, then the
-/// lowest threshold, as XGBoost's update rule keeps.
+/// a sample goes left when its value is below the threshold. Ties (scores within a relative
+/// 1e-12): the lowest feature, as in XGBoost, then the lowest threshold (XGBoost scans dense
+/// columns downwards and keeps the highest; exact ties within a feature are rare in practice).
+/// XGBoost sums gradients in double but scores and predicts in float32; here all of it is double.
 /// <para>
 /// Why by hand: the evaluation fits 100 boosters per prompt (one per prefix) on at most a few
 /// hundred samples. LightGBM (<see cref="LightGbmBoostedTrees"/>) spends a few hundred µs per tree
@@ -77,11 +79,17 @@ public sealed class ExactGreedyBooster
 
     /// <summary>
     /// Boosts on samples <c>0..count-1</c>, whose per-feature sorted orders are
-    /// <c>sorted[f][0..count)</c>, and returns the prediction at <paramref name="query"/>. The
+    /// <c>sorted[f][0..count)</c> (each a permutation of <c>0..count-1</c>, as
+    /// <see cref="SortedColumns.Prefix"/> fills them), and returns the prediction at <paramref name="query"/>. The
     /// starting prediction is the mean of y (<c>base_score</c> as XGBoost ≥ 2 estimates it).
     /// </summary>
     public double FitPredict(int[][] sorted, int count, ReadOnlySpan<double> query)
     {
+        // The scans index without bounds checks, so what they trust is checked here, once.
+        if (count < 1 || count > y.Length) throw new ArgumentOutOfRangeException(nameof(count), count, $"between 1 and the prompt's {y.Length} samples");
+        if (sorted.Length != d || sorted.Any(column => column.Length < count))
+            throw new ArgumentException($"expected {d} sorted columns of at least {count} samples", nameof(sorted));
+        if (query.Length != d) throw new ArgumentException($"expected a query of {d} values, got {query.Length}", nameof(query));
         double start = 0;
         for (int s = 0; s < count; s++) start += y[s];
         start /= count;
@@ -195,7 +203,9 @@ public sealed class ExactGreedyBooster
         if (best.Feature < 0 || best.Score - node.G * node.G * inverseWeight[n] <= settings.MinSplitGain) return null;
         var column = columns[best.Feature];
         float below = values[best.Feature][column[node.Start + best.Left - 1]], above = values[best.Feature][column[node.Start + best.Left]];
-        return new Split(best.Feature, best.Left, best.GLeft, (below + above) * 0.5f);
+        float threshold = (below + above) * 0.5f;
+        if (threshold == below) threshold = above;   // adjacent floats: the midpoint rounds down; XGBoost then splits at the upper value
+        return new Split(best.Feature, best.Left, best.GLeft, threshold);
     }
 
     /// <summary>
@@ -244,7 +254,8 @@ public sealed class ExactGreedyBooster
         ref float x2 = ref MemoryMarshal.GetArrayDataReference(values[f + 2]);
         ref float x3 = ref MemoryMarshal.GetArrayDataReference(values[f + 3]);
         int b0 = c0, b1 = c1, b2 = c2, b3 = c3;
-        var previous = Vector256.Create(Unsafe.Add(ref x0, b0), Unsafe.Add(ref x1, b1), Unsafe.Add(ref x2, b2), Unsafe.Add(ref x3, b3));
+        // float values widened to double lanes, like the scores they are compared with
+        var previous = Vector256.Create((double)Unsafe.Add(ref x0, b0), Unsafe.Add(ref x1, b1), Unsafe.Add(ref x2, b2), Unsafe.Add(ref x3, b3));
         var g = Vector256.Create(node.G);
         var gLeft = Vector256<double>.Zero;
         var bestScore = Vector256<double>.Zero;
@@ -255,7 +266,7 @@ public sealed class ExactGreedyBooster
         {
             gLeft += Vector256.Create(Unsafe.Add(ref gradients, b0), Unsafe.Add(ref gradients, b1), Unsafe.Add(ref gradients, b2), Unsafe.Add(ref gradients, b3));
             b0 = Unsafe.Add(ref c0, k); b1 = Unsafe.Add(ref c1, k); b2 = Unsafe.Add(ref c2, k); b3 = Unsafe.Add(ref c3, k);
-            var current = Vector256.Create(Unsafe.Add(ref x0, b0), Unsafe.Add(ref x1, b1), Unsafe.Add(ref x2, b2), Unsafe.Add(ref x3, b3));
+            var current = Vector256.Create((double)Unsafe.Add(ref x0, b0), Unsafe.Add(ref x1, b1), Unsafe.Add(ref x2, b2), Unsafe.Add(ref x3, b3));
             var distinct = Vector256.GreaterThan(current, previous);
             previous = current;
             if (k < fewest) continue;

@@ -60,7 +60,8 @@ public abstract class PerPromptLearner : Baseline
     public sealed override Tensor PredictLast(Tensor xs, Tensor ys)
     {
         var (b, n, _) = CheckShapes(xs, ys, xs);
-        return PerPrompt(xs, ys, xs, 1, prompt => new[] { n == 1 ? 0 : PredictLastOfPrompt(prompt) }).view(b);
+        using var last = PerPrompt(xs, ys, xs, 1, prompt => new[] { n == 1 ? 0 : PredictLastOfPrompt(prompt) });
+        return last.reshape(b);
     }
 
     /// <summary>

@@ -26,7 +26,8 @@ public interface IPredictor
 
     /// <summary>
     /// The last position alone, <c>[b]</c>: query <c>xs[p, n-1]</c> from the first <c>n-1</c> pairs,
-    /// entry <c>[p, n-1]</c> of <see cref="Predict"/>. This is what a context of one's own asks
+    /// entry <c>[p, n-1]</c> of <see cref="Predict"/> (for a learner with randomness of its own,
+    /// the GD net, the same learner from another seeded start). This is what a context of one's own asks
     /// (<see cref="ContextPrediction"/>); learners that fit per prefix override it to fit once
     /// instead of n times.
     /// </summary>
@@ -35,7 +36,9 @@ public interface IPredictor
     /// <summary>Column <c>n-1</c> of <c>[b, n]</c> predictions, which it disposes.</summary>
     static Tensor LastOf(Tensor predictions)
     {
-        using (predictions) return predictions.select(1, predictions.shape[1] - 1).clone();
+        using (predictions)
+        using (var last = predictions.select(1, predictions.shape[1] - 1))
+            return last.clone();
     }
 
     /// <summary>
