@@ -166,7 +166,11 @@ public sealed class ExactGreedyBooster
         }
     }
 
-    /// <summary>The best threshold found so far; a later one must beat it by the tie margin.</summary>
+    /// <summary>
+    /// The best threshold found so far; a later one must beat it by the tie margin. Each feature
+    /// finds its own best first, then the features' bests are offered in order, so the vector and
+    /// the scalar scans choose the same split whatever the hardware.
+    /// </summary>
     struct Best
     {
         public double Score, Beat, GLeft;
@@ -223,6 +227,7 @@ public sealed class ExactGreedyBooster
         int before = column;   // the sample just left of the threshold
         float previous = Unsafe.Add(ref x, before);
         double gLeft = 0;
+        var mine = new Best { Feature = -1 };
         for (int k = 1; k <= n - fewest; k++)
         {
             gLeft += Unsafe.Add(ref gradients, before);
@@ -232,8 +237,9 @@ public sealed class ExactGreedyBooster
             previous = current;
             if (!distinct || k < fewest) continue;
             double gRight = g - gLeft;
-            best.Offer(gLeft * gLeft * Unsafe.Add(ref inverse, k) + gRight * gRight * Unsafe.Add(ref inverse, n - k), f, k, gLeft);
+            mine.Offer(gLeft * gLeft * Unsafe.Add(ref inverse, k) + gRight * gRight * Unsafe.Add(ref inverse, n - k), f, k, gLeft);
         }
+        if (mine.Feature >= 0) best.Offer(mine.Score, f, mine.Left, mine.GLeft);
     }
 
     /// <summary>

@@ -96,23 +96,29 @@ public class ExactGreedyBoosterTests
                 int n = samples.Count;
                 if (depth < s.MaxDepth && n >= 2 * fewest)
                 {
-                    double bestScore = 0, beat = 0;
+                    // Each feature's best threshold (a later one must win by the tie margin), then the
+                    // best feature by the same rule.
+                    double bestScore = 0;
                     int bestFeature = -1;
                     float threshold = 0;
                     for (int f = 0; f < p.D; f++)
                     {
                         var order = samples.OrderBy(i => Value(i, f)).ToList();
+                        double featureScore = 0;
+                        float featureThreshold = 0;
                         for (int k = fewest; k <= n - fewest; k++)
                         {
                             float below = Value(order[k - 1], f), above = Value(order[k], f);
                             if (!(above > below)) continue;
                             double gLeft = order.Take(k).Sum(i => g[i]), gRight = total - gLeft;
                             double score = gLeft * gLeft / (k + s.Lambda) + gRight * gRight / (n - k + s.Lambda);
-                            if (score <= beat) continue;
-                            (bestScore, beat, bestFeature) = (score, score * (1 + 1e-12), f);
-                            threshold = (below + above) * 0.5f;
-                            if (threshold == below) threshold = above;
+                            if (score <= featureScore * (1 + 1e-12)) continue;
+                            featureScore = score;
+                            featureThreshold = (below + above) * 0.5f;
+                            if (featureThreshold == below) featureThreshold = above;
                         }
+                        if (featureScore > bestScore * (1 + 1e-12))
+                            (bestScore, bestFeature, threshold) = (featureScore, f, featureThreshold);
                     }
                     if (bestFeature >= 0 && bestScore - total * total / (n + s.Lambda) > s.MinSplitGain)
                     {
