@@ -32,10 +32,11 @@ public sealed class GradientDescentNet : Baseline
         var (b, n, _) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)Seed, CPU);
+        var (x, y, q) = (Float32(xs), Float32(ys), Float32(queries));
         var predictions = new Tensor[n];
         predictions[0] = zeros(b, dtype: float32, device: xs.device);
         for (int i = 1; i < n; i++)
-            predictions[i] = FitPredict(xs, ys, queries, i, generator);
+            predictions[i] = FitPredict(x, y, q, i, generator);
         return stack(predictions, 1).MoveToOuterDisposeScope();
     }
 
@@ -45,19 +46,22 @@ public sealed class GradientDescentNet : Baseline
     {
         var (b, n, _) = CheckShapes(xs, ys, xs);
         if (n == 1) return zeros(b, dtype: float32, device: xs.device);
+        using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)Seed, CPU);
-        return FitPredict(xs, ys, xs, n - 1, generator);
+        var (x, y) = (Float32(xs), Float32(ys));
+        return FitPredict(x, y, x, n - 1, generator).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Predictions <c>[b]</c> at query i of nets trained on the first i pairs.</summary>
-    Tensor FitPredict(Tensor xs, Tensor ys, Tensor queries, int i, Generator generator)
+    static Tensor Float32(Tensor t) => t.detach().to(float32);
+
+    /// <summary>Predictions <c>[b]</c> at query i of nets trained on the first i pairs (float32 x <c>[b, n, d]</c>, y, queries).</summary>
+    Tensor FitPredict(Tensor x, Tensor y, Tensor queries, int i, Generator generator)
     {
-        var (b, _, d) = CheckShapes(xs, ys, queries);
         using var scope = NewDisposeScope();
-        using var net = new BatchedMlp(b, d, HiddenSize, xs.device, generator);
-        net.Train(xs.detach().to(float32).narrow(1, 0, i), ys.detach().to(float32).narrow(1, 0, i), Steps, BatchSize, LearningRate, generator);
+        using var net = new BatchedMlp((int)x.shape[0], (int)x.shape[2], HiddenSize, x.device, generator);
+        net.Train(x.narrow(1, 0, i), y.narrow(1, 0, i), Steps, BatchSize, LearningRate, generator);
         using (no_grad())
-            return net.Forward(queries.detach().to(float32).narrow(1, i, 1)).reshape(b).MoveToOuterDisposeScope();
+            return net.Forward(queries.narrow(1, i, 1)).reshape(x.shape[0]).MoveToOuterDisposeScope();
     }
 }
 
