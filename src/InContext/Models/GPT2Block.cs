@@ -27,8 +27,10 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
     public Tensor forward(Tensor x, Tensor? mask, Tensor? rows = null)
     {
         var (b, t, e) = (x.shape[0], x.shape[1], x.shape[2]);
-        var qkv = c_attn.forward(x).view(b, t, 3, _heads, e / _heads).permute(2, 0, 3, 1, 4); // [3, b, h, t, hd]
-        var q = qkv[0];
+        // unbind, not three index selects: its backward stacks the three gradients in one copy,
+        // where each select's backward would zero a full [b, t, 3, h, hd] gradient and add them up.
+        var qkv = c_attn.forward(x).view(b, t, 3, _heads, e / _heads).unbind(2);   // 3 × [b, t, h, hd]
+        var (q, k, v) = (qkv[0].transpose(1, 2), qkv[1].transpose(1, 2), qkv[2].transpose(1, 2));   // [b, h, t, hd]
         if (rows is not null)
         {
             q = q.index_select(2, rows);
@@ -37,8 +39,8 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
         }
         // Scores are scaled by 1/sqrt(head dim), as GPT-2 does; the causal flag masks the future.
         var y = mask is null
-            ? nn.functional.scaled_dot_product_attention(q, qkv[1], qkv[2], is_casual: true)
-            : nn.functional.scaled_dot_product_attention(q, qkv[1], qkv[2], attn_mask: mask);
+            ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
+            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
         return c_proj.forward(y.transpose(1, 2).reshape(b, q.shape[2], e));
     }
 }
