@@ -45,8 +45,8 @@ public static class AdamState
             state[indices[i]] = new Hashtable
             {
                 ["step"] = tensor((float)s.step),
-                ["exp_avg"] = s.exp_avg.detach().cpu(),
-                ["exp_avg_sq"] = s.exp_avg_sq.detach().cpu(),
+                ["exp_avg"] = PyTorchCheckpoint.ForFile(s.exp_avg),
+                ["exp_avg_sq"] = PyTorchCheckpoint.ForFile(s.exp_avg_sq),
             };
         }
         var o = (Adam.Options)sd.Options[0];

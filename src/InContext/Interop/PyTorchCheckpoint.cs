@@ -137,11 +137,18 @@ public static class PyTorchCheckpoint
         foreach (var (key, p) in parameters) p.copy_(state[key]);
     }
 
+    /// <summary>
+    /// A tensor as the pickler needs it: on the CPU, detached, with storage of its own. The pickler
+    /// writes the tensor's bytes but its storage offset, so a view into a larger buffer (training
+    /// keeps parameters and Adam's moments in flat buffers, see <c>FlatAdam</c>) is copied out.
+    /// </summary>
+    public static Tensor ForFile(Tensor t) => t.detach().cpu().clone();
+
     /// <summary>Our model's state dict, as a Hashtable the pickler writes (tensors on CPU).</summary>
     public static Hashtable ModelStateTable(InContextTransformer model)
     {
         var table = new Hashtable();
-        foreach (var (key, p) in model.state_dict()) table[key] = p.detach().cpu();
+        foreach (var (key, p) in model.state_dict()) table[key] = ForFile(p);
         return table;
     }
 

@@ -26,6 +26,7 @@ public sealed class Trainer : IDisposable
     public RunFolder? Run { get; }
     public InContextTransformer Model { get; }
     public Adam Optimizer { get; }
+    readonly FlatAdam _update;
     public TrainingData Data { get; }
     public Device Device { get; }
 
@@ -42,6 +43,7 @@ public sealed class Trainer : IDisposable
         manual_seed((long)(TrainingData.StepSeed(config.Training.Seed, -2) >> 1));
         Model = new InContextTransformer(config.Model, Device);
         Optimizer = optim.Adam(Model.parameters(), lr: config.Training.LearningRate);
+        _update = new FlatAdam(Optimizer, Model.parameters().ToList());
         Data = new TrainingData(config);
         if (run is { HasState: true }) Resume(run.StatePath);
     }
@@ -65,13 +67,11 @@ public sealed class Trainer : IDisposable
         xs = xs.to(Device);
         ys = ys.to(Device);
         Model.train();
-        // Gradients set to none rather than zeroed: backward then writes them instead of adding to
-        // zeros (one pass less per parameter); every parameter gets a gradient, so Adam sees the same.
-        Model.zero_grad(set_to_none: true);
+        _update.ZeroGrad();
         var predictions = Model.forward(xs, ys);
         var loss = Data.Task.TrainingLoss(predictions, ys);
         loss.backward();
-        Optimizer.step();
+        _update.Step();
         var perPoint = pointwise ? (predictions.detach() - ys).square().mean(new long[] { 0 }).cpu().data<float>().Select(v => (double)v).ToArray() : null;
         NextStep++;
         return (loss.ToDouble(), perPoint);
@@ -129,6 +129,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         Data.Dispose();
+        _update.Dispose();
         Optimizer.Dispose();
         Model.Dispose();
     }
