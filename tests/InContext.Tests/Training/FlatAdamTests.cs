@@ -42,62 +42,79 @@ public class FlatAdamTests
         }
     }
 
-    /// <summary>Steps both problems, the first with TorchSharp's Adam, the second with FlatAdam.</summary>
-    static void StepBoth(Problem plain, Problem flat, FlatAdam update, int steps)
+    /// <summary>Two copies of one problem, the first stepped by TorchSharp's Adam, the second by FlatAdam.</summary>
+    sealed class Pair : IDisposable
     {
-        for (var step = 0; step < steps; step++)
+        public readonly Problem Plain, Flat;
+        readonly FlatAdam _update;
+
+        public Pair(int seed)
         {
-            plain.Adam.zero_grad();
-            plain.Loss(step).backward();
-            plain.Adam.step();
-            update.ZeroGrad();
-            flat.Loss(step).backward();
-            update.Step();
-            AssertSameState(plain, flat);
+            Plain = new Problem(seed);
+            Flat = new Problem(seed);
+            _update = new FlatAdam(Flat.Adam, Flat.Parameters);
+        }
+
+        /// <summary>Sets both optimizers' state for parameter <paramref name="i"/>, as loading a checkpoint does.</summary>
+        public void SetState(int i, long step, double expAvg, double expAvgSq)
+        {
+            foreach (var problem in new[] { Plain, Flat })
+            {
+                var s = problem.State(i);
+                s.step = step;
+                s.exp_avg.copy_(full_like(s.exp_avg, expAvg));
+                s.exp_avg_sq.copy_(full_like(s.exp_avg_sq, expAvgSq));
+            }
+        }
+
+        public void StepBoth(int steps)
+        {
+            for (var step = 0; step < steps; step++)
+            {
+                Plain.Adam.zero_grad();
+                Plain.Loss(step).backward();
+                Plain.Adam.step();
+                _update.ZeroGrad();
+                Flat.Loss(step).backward();
+                _update.Step();
+                AssertSameState(Plain, Flat);
+            }
+        }
+
+        public void Dispose()
+        {
+            _update.Dispose();
+            Plain.Dispose();
+            Flat.Dispose();
         }
     }
 
     [Fact]
     public void Steps_exactly_as_TorchSharps_Adam()
     {
-        using var plain = new Problem(1);
-        using var flat = new Problem(1);
-        using var update = new FlatAdam(flat.Adam, flat.Parameters);
-        AssertSameState(plain, flat);   // values kept when moved into the flat buffer
-        StepBoth(plain, flat, update, 5);
-        Assert.Equal(5, flat.State(0).step);
+        using var pair = new Pair(1);
+        AssertSameState(pair.Plain, pair.Flat);   // values kept when moved into the flat buffer
+        pair.StepBoth(5);
+        Assert.Equal(5, pair.Flat.State(0).step);
     }
 
     [Fact]
     public void Uses_a_state_loaded_into_the_optimizer()
     {
-        // As a resumed run loads it: moments copied into the optimizer's tensors, steps set.
-        using var plain = new Problem(2);
-        using var flat = new Problem(2);
-        using var update = new FlatAdam(flat.Adam, flat.Parameters);
-        foreach (var problem in new[] { plain, flat })
-            for (var i = 0; i < problem.Parameters.Length; i++)
-            {
-                var s = problem.State(i);
-                s.step = 7;
-                s.exp_avg.copy_(full_like(s.exp_avg, 0.1 * (i + 1)));
-                s.exp_avg_sq.copy_(full_like(s.exp_avg_sq, 0.01 * (i + 1)));
-            }
-        StepBoth(plain, flat, update, 3);
-        Assert.Equal(10, flat.State(0).step);
+        using var pair = new Pair(2);
+        for (var i = 0; i < pair.Flat.Parameters.Length; i++) pair.SetState(i, 7, 0.1 * (i + 1), 0.01 * (i + 1));
+        pair.StepBoth(3);
+        Assert.Equal(10, pair.Flat.State(0).step);
     }
 
     [Fact]
     public void Parameters_at_different_steps_get_their_own_bias_corrections()
     {
-        using var plain = new Problem(3);
-        using var flat = new Problem(3);
-        using var update = new FlatAdam(flat.Adam, flat.Parameters);
-        plain.State(1).step = 4;
-        flat.State(1).step = 4;
-        StepBoth(plain, flat, update, 2);
-        Assert.Equal(2, flat.State(0).step);
-        Assert.Equal(6, flat.State(1).step);
+        using var pair = new Pair(3);
+        pair.SetState(1, 4, 0.2, 0.03);
+        pair.StepBoth(2);
+        Assert.Equal(2, pair.Flat.State(0).step);
+        Assert.Equal(6, pair.Flat.State(1).step);
     }
 
     [Fact]
