@@ -17,6 +17,8 @@ public sealed class FlatAdam : IDisposable
 {
     readonly Adam _adam;
     readonly Adam.State[] _states;
+    readonly IReadOnlyList<Parameter> _parameters;
+    readonly Tensor[] _gradViews;
     readonly Tensor _weights, _grads, _expAvg, _expAvgSq;
 
     /// <param name="adam">Plain Adam (no weight decay, AMSGrad or maximize) over exactly <paramref name="parameters"/>, in that order.</param>
@@ -30,6 +32,8 @@ public sealed class FlatAdam : IDisposable
         if (sd.State.Count != parameters.Count)
             throw new ArgumentException($"the optimizer has {sd.State.Count} parameters, {parameters.Count} given");
         _states = sd.State.Cast<Adam.State>().ToArray();
+        _parameters = parameters;
+        _gradViews = new Tensor[parameters.Count];
         var first = parameters[0];
         var total = parameters.Sum(p => p.numel());
         _weights = empty(total, dtype: first.dtype, device: first.device);
@@ -37,6 +41,7 @@ public sealed class FlatAdam : IDisposable
         _expAvg = empty(total, dtype: first.dtype, device: first.device);
         _expAvgSq = empty(total, dtype: first.dtype, device: first.device);
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         long offset = 0;
         for (var i = 0; i < parameters.Count; i++)
         {
@@ -48,8 +53,7 @@ public sealed class FlatAdam : IDisposable
             AliasInto(p, Slice(_weights));
             AliasInto(_states[i].exp_avg, Slice(_expAvg));
             AliasInto(_states[i].exp_avg_sq, Slice(_expAvgSq));
-            // Backward adds into an existing gradient in place, so it stays this view.
-            p.grad = Slice(_grads);
+            _gradViews[i] = Slice(_grads).DetachFromDisposeScope();
             offset += n;
         }
     }
@@ -60,8 +64,16 @@ public sealed class FlatAdam : IDisposable
         tensor.set_(slice);
     }
 
-    /// <summary>Zeroes every gradient (one kernel); backward then accumulates into them.</summary>
-    public void ZeroGrad() => _grads.zero_();
+    /// <summary>
+    /// Zeroes every gradient (one kernel). Backward adds into an existing gradient in place, so
+    /// each <c>.grad</c> stays its view; it is pointed there again first, in case something set
+    /// it to none (a module's <c>zero_grad()</c>) since the last step.
+    /// </summary>
+    public void ZeroGrad()
+    {
+        for (var i = 0; i < _parameters.Count; i++) _parameters[i].grad = _gradViews[i];
+        _grads.zero_();
+    }
 
     /// <summary>One Adam step on every parameter, from the gradients backward left.</summary>
     public void Step()
@@ -89,6 +101,7 @@ public sealed class FlatAdam : IDisposable
 
     public void Dispose()
     {
+        foreach (var view in _gradViews) view.Dispose();
         _weights.Dispose();
         _grads.Dispose();
         _expAvg.Dispose();

@@ -118,6 +118,16 @@ public class FlatAdamTests
     }
 
     [Fact]
+    public void Gradients_set_to_none_between_steps_are_pointed_back_at_the_flat_buffer()
+    {
+        using var pair = new Pair(4);
+        pair.StepBoth(2);
+        foreach (var p in pair.Flat.Parameters) p.grad = null;   // what a module's zero_grad() does
+        Assert.All(pair.Flat.Parameters, p => Assert.Null(p.grad));
+        pair.StepBoth(2);
+    }
+
+    [Fact]
     public void Refuses_Adam_variants_it_does_not_compute()
     {
         var p = new Parameter(zeros(3));
