@@ -10,7 +10,7 @@ namespace InContext.Training;
 /// for the tiny model (43 tensors) that is a tenth of a training step spent launching small
 /// kernels. Here the parameters, their gradients and Adam's two moments each live in one flat
 /// buffer, the model's parameters, their <c>.grad</c> and the optimizer's state being views into
-/// them, so a step is six kernels. The <see cref="Adam"/> object keeps its state (checkpoints
+/// them, so a step is eight kernels in all. The <see cref="Adam"/> object keeps its state (checkpoints
 /// read and write it as before), and its own <c>step()</c> would still give the same update.
 /// </summary>
 public sealed class FlatAdam : IDisposable
@@ -35,6 +35,12 @@ public sealed class FlatAdam : IDisposable
         _parameters = parameters;
         _gradViews = new Tensor[parameters.Count];
         var first = parameters[0];
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var (p, st) = (parameters[i], _states[i]);
+            if (p.dtype != first.dtype || p.device_type != first.device_type || p.device_index != first.device_index || !st.exp_avg.shape.SequenceEqual(p.shape))
+                throw new ArgumentException($"parameter {i} must have the first one's dtype and device and the shape of the optimizer's state {i}");
+        }
         var total = parameters.Sum(p => p.numel());
         _weights = empty(total, dtype: first.dtype, device: first.device);
         _grads = zeros(total, dtype: first.dtype, device: first.device);

@@ -128,12 +128,15 @@ public class FlatAdamTests
     }
 
     [Fact]
-    public void Refuses_Adam_variants_it_does_not_compute()
+    public void Refuses_Adam_variants_it_does_not_compute_and_misordered_parameters()
     {
         var p = new Parameter(zeros(3));
         using var decay = optim.Adam(new[] { p }, weight_decay: 0.1);
         Assert.Throws<ArgumentException>(() => new FlatAdam(decay, new[] { p }));
         using var amsgrad = optim.Adam(new[] { p }, amsgrad: true);
         Assert.Throws<ArgumentException>(() => new FlatAdam(amsgrad, new[] { p }));
+        // Parameters listed in another order than the optimizer's: each would get another's moments.
+        using var problem = new Problem(5);
+        Assert.Throws<ArgumentException>(() => new FlatAdam(problem.Adam, problem.Parameters.Reverse().ToArray()));
     }
 }
