@@ -16,6 +16,7 @@ namespace InContext.Training;
 public sealed class FlatAdam : IDisposable
 {
     readonly Adam _adam;
+    readonly Adam.Options _options;         // the optimizer's own: a loaded learning rate shows here
     readonly Adam.State[] _states;
     readonly IReadOnlyList<Parameter> _parameters;
     readonly Tensor[] _gradViews;
@@ -32,6 +33,7 @@ public sealed class FlatAdam : IDisposable
         if (sd.State.Count != parameters.Count)
             throw new ArgumentException($"the optimizer has {sd.State.Count} parameters, {parameters.Count} given");
         _states = sd.State.Cast<Adam.State>().ToArray();
+        _options = o;
         _parameters = parameters;
         _gradViews = new Tensor[parameters.Count];
         var first = parameters[0];
@@ -93,7 +95,7 @@ public sealed class FlatAdam : IDisposable
             return;
         }
         foreach (var s in _states) s.step = step;
-        var o = (Adam.Options)_adam.state_dict().Options[0];
+        var o = _options;
         var (beta1, beta2) = (o.beta1!.Value, o.beta2!.Value);
         var biasCorrection1 = 1 - Math.Pow(beta1, step);
         var biasCorrection2 = 1 - Math.Pow(beta2, step);

@@ -103,6 +103,9 @@ public class FlatAdamTests
     {
         using var pair = new Pair(2);
         for (var i = 0; i < pair.Flat.Parameters.Length; i++) pair.SetState(i, 7, 0.1 * (i + 1), 0.01 * (i + 1));
+        // The learning rate too, set the way AdamState.Load sets it.
+        foreach (var problem in new[] { pair.Plain, pair.Flat })
+            ((Adam.Options)problem.Adam.state_dict().Options[0]).LearningRate = 0.05;
         pair.StepBoth(3);
         Assert.Equal(10, pair.Flat.State(0).step);
     }
