@@ -26,12 +26,7 @@ public sealed class BoostedTrees : IndependentPrefixLearner
     protected override Func<int, double> Prepare(Prompt prompt)
     {
         var sorted = new SortedColumns(prompt);
-        var columns = sorted.NewColumns();
         var booster = new ExactGreedyBooster(Settings, prompt);
-        return i =>
-        {
-            sorted.Prefix(i, columns);
-            return booster.FitPredict(columns, i, prompt.Query(i));
-        };
+        return i => booster.FitPredict(sorted.Prefix(i), i, prompt.Query(i));
     }
 }

@@ -45,13 +45,8 @@ public sealed class GreedyTree : IndependentPrefixLearner
     protected override Func<int, double> Prepare(Prompt prompt)
     {
         var sorted = new SortedColumns(prompt);
-        var columns = sorted.NewColumns();
         var goesLeft = new bool[prompt.N];
-        return i =>
-        {
-            sorted.Prefix(i, columns);
-            return PredictAlongPath(prompt, columns, i, prompt.Query(i), goesLeft);
-        };
+        return i => PredictAlongPath(prompt, sorted.Prefix(i), i, prompt.Query(i), goesLeft);
     }
 
     /// <summary>

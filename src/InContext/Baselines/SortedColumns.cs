@@ -3,11 +3,12 @@ namespace InContext.Baselines;
 /// <summary>
 /// Each feature's samples of one prompt in increasing order of that feature, sorted once. The
 /// tree learners split on sorted orders, and the sorted order of any prefix of the prompt is a
-/// filter of the whole prompt's, so no prefix sorts again.
+/// filter of the whole prompt's, so no prefix sorts again. Not thread-safe: one per worker.
 /// </summary>
 public sealed class SortedColumns
 {
     readonly int[][] order;
+    readonly int[][] prefix;   // what Prefix fills, reused for every prefix
 
     public SortedColumns(Prompt prompt)
     {
@@ -20,20 +21,22 @@ public sealed class SortedColumns
             for (int s = 0; s < n; s++) keys[s] = prompt.X[s * d + f];
             Array.Sort(keys, order[f]);
         }
+        prefix = order.Select(o => new int[o.Length]).ToArray();
     }
 
-    /// <summary>Fills <c>columns[f][0..count)</c> with samples <c>0..count-1</c> in increasing order of feature f.</summary>
-    public void Prefix(int count, int[][] columns)
+    /// <summary>
+    /// Column f's first <paramref name="count"/> entries are samples <c>0..count-1</c> in increasing
+    /// order of feature f. The same arrays each call, overwritten by the next.
+    /// </summary>
+    public int[][] Prefix(int count)
     {
         for (int f = 0; f < order.Length; f++)
         {
-            var column = columns[f];
+            var column = prefix[f];
             int m = 0;
             foreach (int s in order[f])
                 if (s < count) column[m++] = s;
         }
+        return prefix;
     }
-
-    /// <summary>Scratch columns for <see cref="Prefix"/>: one array of the prompt's length per feature.</summary>
-    public int[][] NewColumns() => order.Select(o => new int[o.Length]).ToArray();
 }

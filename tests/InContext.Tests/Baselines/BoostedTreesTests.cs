@@ -29,8 +29,7 @@ public class BoostedTreesTests
         var data = Data.Gaussian(seed: 21, b: 1, n: 80, d: 5, x => (x[0] > 0 ? 1 : -1) + x[1] * x[2]);
         var prompt = PromptOf(data, 0);
         var sorted = new SortedColumns(prompt);
-        var columns = sorted.NewColumns();
-        sorted.Prefix(data.N, columns);
+        var columns = sorted.Prefix(data.N);
         double variance = prompt.Y.Select(v => v - prompt.Y.Average()).Sum(v => v * v) / data.N;
         var errors = new List<double>();
         foreach (int rounds in new[] { 1, 3, 10, 30, 100 })
@@ -60,9 +59,8 @@ public class BoostedTreesTests
         {
             var prompt = PromptOf(data, p);
             var sorted = new SortedColumns(prompt);
-            var columns = sorted.NewColumns();
             int count = 10 + 3 * p;
-            sorted.Prefix(count, columns);
+            var columns = sorted.Prefix(count);
             var query = Enumerable.Range(0, data.D).Select(_ => Data.Normal(random)).ToArray();
             double actual = new ExactGreedyBooster(settings, prompt).FitPredict(columns, count, query);
 
@@ -105,10 +103,9 @@ public class BoostedTreesTests
         {
             var prompt = PromptOf(data, p, shift: 6);
             var sorted = new SortedColumns(prompt);
-            var columns = sorted.NewColumns();
             var booster = new ExactGreedyBooster(settings, prompt);
             int count = 10 * (p + 1);
-            sorted.Prefix(count, columns);
+            var columns = sorted.Prefix(count);
             using var reference = lightGbm.Fit(prompt.X.AsSpan(0, count * data.D), prompt.Y.AsSpan(0, count), data.D);
             for (int i = 0; i < count; i++)
                 worst = Math.Max(worst, Math.Abs(booster.FitPredict(columns, count, prompt.Row(i)) - reference.Predict(prompt.Row(i))[0]));

@@ -33,13 +33,12 @@ public class ExactGreedyBoosterTests
         var y = Enumerable.Range(0, n).Select(i => Math.Sin(2 * x[i * d]) + x[i * d + d / 2] * x[i * d + d - 1] + 0.1 * Data.Normal(random)).ToArray();
         var prompt = new Prompt(x, y, x, n, d);
         var sorted = new SortedColumns(prompt);
-        var columns = sorted.NewColumns();
         foreach (var settings in settingsList)
         {
             var booster = new ExactGreedyBooster(settings, prompt);
             foreach (int count in new[] { 1, 2, 3, 6, 40 })
             {
-                sorted.Prefix(count, columns);
+                var columns = sorted.Prefix(count);
                 for (int t = 0; t < 3; t++)
                 {
                     var query = Enumerable.Range(0, d).Select(_ => (double)(float)Value()).ToArray();
@@ -58,8 +57,7 @@ public class ExactGreedyBoosterTests
         var x = new double[] { low, high };
         var prompt = new Prompt(x, new double[] { 0, 1 }, x, 2, 1);
         var sorted = new SortedColumns(prompt);
-        var columns = sorted.NewColumns();
-        sorted.Prefix(2, columns);
+        var columns = sorted.Prefix(2);
         var booster = new ExactGreedyBooster(new BoostingSettings(), prompt);
         Assert.True(booster.FitPredict(columns, 2, new double[] { low }) < 0.1);
         Assert.True(booster.FitPredict(columns, 2, new double[] { high }) > 0.9);
@@ -71,7 +69,7 @@ public class ExactGreedyBoosterTests
         var x = new double[] { 1, 2, 3, 4 };
         var prompt = new Prompt(x, new double[] { 0, 1 }, x, 2, 2);
         var booster = new ExactGreedyBooster(new BoostingSettings(), prompt);
-        var columns = new SortedColumns(prompt).NewColumns();
+        var columns = new SortedColumns(prompt).Prefix(2);
         Assert.Throws<ArgumentOutOfRangeException>(() => booster.FitPredict(columns, 3, new double[] { 0, 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => booster.FitPredict(columns, 0, new double[] { 0, 0 }));
         Assert.Throws<ArgumentException>(() => booster.FitPredict(columns.Take(1).ToArray(), 2, new double[] { 0, 0 }));
