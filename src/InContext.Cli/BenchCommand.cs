@@ -16,7 +16,7 @@ static class BenchCommand
         {
             var dev = Devices.Parse(p.GetValue(device));
             var n = p.GetValue(steps);
-            var table = new Table().AddColumns("model", "embd/layers/heads", "d", "points", "batch", "median ms/step", "p90 ms/step");
+            var table = new Table().AddColumns("model", "embd/layers/heads", "d", "points", "batch", "median ms/step", "p90 ms/step", "memory growth MB");
             foreach (var (name, cfg) in new[]
                      {
                          ("tiny", TrainingBenchmark.SizedConfig(64, 3, 2, 5, 11)),
@@ -24,7 +24,7 @@ static class BenchCommand
                      })
             {
                 var t = TrainingBenchmark.Measure(name, cfg, n, dev);
-                table.AddRow(t.Name, $"{t.NEmbd}/{t.NLayer}/{t.NHead}", $"{t.NDims}", $"{t.NPoints}", $"{t.BatchSize}", $"{t.MedianMs:F1}", $"{t.P90Ms:F1}");
+                table.AddRow(t.Name, $"{t.NEmbd}/{t.NLayer}/{t.NHead}", $"{t.NDims}", $"{t.NPoints}", $"{t.BatchSize}", $"{t.MedianMs:F1}", $"{t.P90Ms:F1}", $"{t.MemoryGrowthMb:F0}");
             }
             AnsiConsole.Write(table);
             return 0;

@@ -5,6 +5,7 @@ using InContext.Cli;
 // The whole surface of the `icl` tool. Each command parses its arguments and calls the
 // library; printing lives in Console*.cs beside this file.
 NativeRuntime.BoundThreadSpinning();
+NativeRuntime.KeepFreedMemory();
 // Piped or logged output has no terminal width; tables of errors need more than 80 columns.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
 var root = new RootCommand("InContext: train transformers to learn function classes in context (Garg et al. 2022), and measure them against classical learners.");

@@ -10,6 +10,11 @@ public static partial class NativeRuntime
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
 
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int MallOpt(int parameter, int value);
+
+    const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
+
     /// <summary>
     /// Bounds how long libtorch's OpenMP threads spin before they sleep. The models here are
     /// small, so a training step is many short kernels. Measured with `icl bench train` (tiny
@@ -26,5 +31,29 @@ public static partial class NativeRuntime
         if (!OperatingSystem.IsLinux()) return;
         if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null) return;
         SetEnv("GOMP_SPINCOUNT", "10000", overwrite: 0);
+    }
+
+    /// <summary>
+    /// Lets glibc's malloc keep freed memory for reuse instead of handing it back to the kernel.
+    /// A training step frees and allocates the same activation buffers (megabytes each) every
+    /// step; by default malloc returns such memory (trimming the heap top, or mapping large blocks
+    /// on their own), and each new buffer then costs one page fault per 4 KiB touched. Here blocks
+    /// up to 32 MiB stay on the heap and the heap is not trimmed below 512 MiB of free top. Measured
+    /// on the small model together with the trainer's per-step collection (<c>Trainer.Step</c>):
+    /// about 30 page faults a step instead of about 1,000. A malloc setting the user made
+    /// (<c>GLIBC_TUNABLES</c>, <c>MALLOC_*_</c>) wins. Affects the whole process; call it at start.
+    /// </summary>
+    public static void KeepFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is not null
+            || Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is not null
+            || Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is not null) return;
+        try
+        {
+            MallOpt(M_MMAP_THRESHOLD, 32 << 20);   // glibc's largest allowed value
+            MallOpt(M_TRIM_THRESHOLD, 512 << 20);
+        }
+        catch (EntryPointNotFoundException) { }   // a C library without mallopt: nothing to tune
     }
 }

@@ -4,7 +4,12 @@ namespace InContext.Tests;
 
 static class ModuleSetup
 {
-    /// <summary>xunit runs test classes in parallel: libtorch's threads must not spin against each other.</summary>
+    /// <summary>xunit runs test classes in parallel: libtorch's threads must not spin against each
+    /// other. Memory as the CLI keeps it.</summary>
     [ModuleInitializer]
-    internal static void Init() => NativeRuntime.BoundThreadSpinning();
+    internal static void Init()
+    {
+        NativeRuntime.BoundThreadSpinning();
+        NativeRuntime.KeepFreedMemory();
+    }
 }

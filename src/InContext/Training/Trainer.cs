@@ -74,8 +74,22 @@ public sealed class Trainer : IDisposable
         _update.Step();
         var perPoint = pointwise ? (predictions.detach() - ys).square().mean(new long[] { 0 }).cpu().data<float>().Select(v => (double)v).ToArray() : null;
         NextStep++;
-        return (loss.ToDouble(), perPoint);
+        var value = loss.ToDouble();
+        ReleaseImplicitScalars();
+        return (value, perPoint);
     }
+
+    /// <summary>
+    /// TorchSharp frees a <c>Scalar</c>'s native memory only in its finalizer, and everyday ops make
+    /// scalars nobody disposes (<c>x + y</c>'s alpha, <c>x * 2</c>). A step allocates almost nothing
+    /// managed, so the GC would run every few hundred steps; meanwhile those small native blocks sit
+    /// between activation buffers and fragment the heap, which then keeps growing. Measured with
+    /// `icl bench train` (200 steps): the small model's process grew by 680–790 MB, the tiny one's
+    /// by about 100 MB; collecting the youngest generation after each step (the step's garbage is
+    /// all there) keeps both flat and, with <see cref="NativeRuntime.KeepFreedMemory"/>, took the
+    /// small model's step from 270–279 to 244–253 ms in an A/B of the two.
+    /// </summary>
+    static void ReleaseImplicitScalars() => GC.Collect(0);
 
     /// <summary>
     /// Trains until <paramref name="totalSteps"/> steps are done (the config's

@@ -4,8 +4,11 @@ using static TorchSharp.torch;
 
 namespace InContext.Training;
 
-/// <summary>Median milliseconds per training step of one model size, the figure the README quotes.</summary>
-public sealed record StepTiming(string Name, int NEmbd, int NLayer, int NHead, int NDims, int NPoints, int BatchSize, double MedianMs, double P90Ms, int Steps);
+/// <summary>
+/// Median milliseconds per training step of one model size, the figure the README quotes, and how
+/// much the process's resident memory grew over the timed steps (a steady run grows by about 0).
+/// </summary>
+public sealed record StepTiming(string Name, int NEmbd, int NLayer, int NHead, int NDims, int NPoints, int BatchSize, double MedianMs, double P90Ms, int Steps, double MemoryGrowthMb);
 
 /// <summary>
 /// Times training steps (data, forward, backward, Adam) of the paper's model sizes; the
@@ -32,6 +35,7 @@ public static class TrainingBenchmark
         using var trainer = new Trainer(config, run: null, device);
         for (var i = 0; i < warmup; i++) trainer.Step();
         var times = new List<double>();
+        var residentBefore = Environment.WorkingSet;
         for (var i = 0; i < steps; i++)
         {
             var sw = Stopwatch.StartNew();
@@ -41,6 +45,6 @@ public static class TrainingBenchmark
         times.Sort();
         var m = config.Model;
         return new StepTiming(name, m.NEmbd, m.NLayer, m.NHead, m.NDims, m.NPositions, config.Training.BatchSize,
-            times[times.Count / 2], times[(int)(times.Count * 0.9)], steps);
+            times[times.Count / 2], times[(int)(times.Count * 0.9)], steps, (Environment.WorkingSet - residentBefore) / 1e6);
     }
 }
