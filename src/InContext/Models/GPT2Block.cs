@@ -58,8 +58,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) =>
-        c_proj.forward(nn.functional.gelu(c_fc.forward(x), GELU.Approximate.tanh));
+    public override Tensor forward(Tensor x) => c_proj.forward(GeluNew.Apply(c_fc.forward(x)));
 }
 
 /// <summary>One pre-LayerNorm GPT-2 block: <c>x + attn(ln_1(x))</c>, then <c>x + mlp(ln_2(x))</c>.</summary>
