@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,8 +20,8 @@ namespace InContext.Models;
 /// <para>
 /// The error stays within 2 float ulps times <c>1 + |2u|</c>, the function's own conditioning
 /// (tests); libtorch's float <c>1 + tanh(u)</c> loses digits for negative x, so the two differ by
-/// up to 1e-6, not bitwise. Other devices, dtypes, or CPUs without 256-bit vectors get libtorch's
-/// own gelu. The derivative is saved as a constant, so second derivatives are not supported, and
+/// up to 1e-6, not bitwise. Other devices, dtypes, or CPUs without 256-bit vectors and FMA get
+/// libtorch's own gelu. The derivative is saved as a constant, so second derivatives are not supported, and
 /// while a gradient is recorded an infinite input gives NaN.
 /// </para>
 /// </summary>
@@ -29,11 +30,14 @@ public static class GeluNew
     const float Beta = 0.7978845608028654f;   // √(2/π)
     const float Kappa = 0.044715f;
     const int Chunk = 16384;                  // floats per work item (64 KiB)
-    const float Saturation = 80f;             // |2u| beyond which σ(2u) is 0 or 1 in float
+    // Beyond |2u| = 80, σ(2u) is 1 in float for 2u > 0, and for 2u < 0 exp(-2u) would leave the
+    // float range: there the output is set to 0 and exp is only ever evaluated inside ±80.
+    const float Saturation = 80f;
+    static readonly Scalar One = 1.ToScalar();  // add_'s alpha, made once: TorchSharp frees an implicit Scalar only in its finalizer
 
     public static Tensor Apply(Tensor x)
     {
-        if (x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32 || !Vector256.IsHardwareAccelerated)
+        if (x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32 || !Vector256.IsHardwareAccelerated || !Fma.IsSupported)
             return nn.functional.gelu(x, GELU.Approximate.tanh);
         var (y, d) = Compute(x, withDerivative: x.requires_grad && is_grad_enabled());
         if (d is null) return y;
@@ -41,13 +45,13 @@ public static class GeluNew
         // backward instead of recomputing tanh. Built from plain ops, not a custom autograd
         // Function: TorchSharp keeps a custom node's tensors alive until the dispose scope ends,
         // and the extra live memory cost more in page faults than the kernel saved. In place, so
-        // the only new buffer is the result.
+        // the result is the only buffer besides d (which backward keeps) that outlives this call.
         using (y)
         using (d)
         using (var detached = x.detach())
         {
-            var result = x - detached;
-            result.mul_(d).add_(y);
+            var result = x.sub(detached);
+            result.mul_(d).add_(y, One);
             return result;
         }
     }
@@ -104,9 +108,11 @@ public static class GeluNew
 
     /// <summary>
     /// With <c>e = exp(-2u)</c> and <c>s = σ(2u) = 1/(1 + e)</c>: output <c>x·s</c> and derivative
-    /// <c>s + s²·e·x·2u'</c> (since <c>σ' = s·(1 - s) = s²·e</c>, <c>u' = √(2/π)·(1 + 3·0.044715·x²)</c>).
-    /// Neither form cancels, so both stay accurate in float. Where <c>2u</c> saturates, the output is
-    /// x (derivative 1) or 0 (derivative 0), as the formula gives in float.
+    /// <c>s + s·(e·s)·x·2u'</c> (since <c>σ' = s·(1 - s) = s²·e</c>, <c>u' = √(2/π)·(1 + 3·0.044715·x²)</c>).
+    /// Neither uses <c>1 - s</c>, which would lose every digit for large x; <c>e·s</c> is taken first
+    /// because <c>s²</c> alone underflows for x below about -7.6. The derivative's two terms do
+    /// cancel where it crosses zero (x ≈ -0.75), as any formula's must. Where <c>2u</c> saturates,
+    /// the output is x (derivative 1) or 0 (derivative 0), as the formula gives in float.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Eight(Vector256<float> x, out Vector256<float> derivative)
@@ -120,7 +126,7 @@ public static class GeluNew
         var e = Vector256.AndNot(Exp(Vector256.MinNative(Vector256.MaxNative(minusTwoU, -limit), limit)), toX);
         var s = one / (one + e);
         var slope = x * Vector256.FusedMultiplyAdd(Vector256.Create(6 * Beta * Kappa), x2, Vector256.Create(2 * Beta));
-        derivative = Vector256.ConditionalSelect(toX, one, Vector256.AndNot(Vector256.FusedMultiplyAdd(s * s * e, slope, s), toZero));
+        derivative = Vector256.ConditionalSelect(toX, one, Vector256.AndNot(Vector256.FusedMultiplyAdd(s * (e * s), slope, s), toZero));
         return Vector256.AndNot(x * s, toZero);
     }
 
@@ -140,7 +146,7 @@ public static class GeluNew
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
         p = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256.Create(1f);
-        var twoToN = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+        var twoToN = Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n) + Vector256.Create(127), 23).AsSingle();
         return p * twoToN;
     }
 }
