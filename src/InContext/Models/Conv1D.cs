@@ -21,11 +21,15 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>One <c>addmm</c> on the rows flattened: the bias is added inside the GEMM instead
-    /// of in a second pass over the output (same values, one memory pass less).</summary>
+    /// of in a second pass over the output (same values, one memory pass less). The flat handles
+    /// are disposed here so the output's memory is freed as soon as the caller drops the result,
+    /// not when the caller's dispose scope ends.</summary>
     public override Tensor forward(Tensor x)
     {
         var shape = x.shape.ToArray();
         shape[^1] = weight.shape[1];
-        return addmm(bias, x.reshape(-1, x.shape[^1]), weight, beta: 1, alpha: 1).view(shape);
+        using var rows = x.reshape(-1, x.shape[^1]);
+        using var flat = addmm(bias, rows, weight, beta: 1, alpha: 1);
+        return flat.view(shape);
     }
 }

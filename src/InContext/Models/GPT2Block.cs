@@ -58,7 +58,14 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => c_proj.forward(GeluNew.Apply(c_fc.forward(x)));
+    public override Tensor forward(Tensor x)
+    {
+        // c_fc's output (4·n_embd wide, the block's largest activation) is not needed by backward
+        // (GeluNew keeps its derivative instead), so it is freed here rather than at the step's end.
+        using var hidden = c_fc.forward(x);
+        using var activated = GeluNew.Apply(hidden);
+        return c_proj.forward(activated);
+    }
 }
 
 /// <summary>One pre-LayerNorm GPT-2 block: <c>x + attn(ln_1(x))</c>, then <c>x + mlp(ln_2(x))</c>.</summary>
