@@ -46,7 +46,7 @@ public static partial class NativeRuntime
     public static void KeepFreedMemory()
     {
         if (!OperatingSystem.IsLinux()) return;
-        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is not null
+        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { } tunables && tunables.Contains("glibc.malloc.")
             || Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is not null
             || Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is not null) return;
         try
@@ -54,6 +54,6 @@ public static partial class NativeRuntime
             MallOpt(M_MMAP_THRESHOLD, 32 << 20);   // glibc's largest allowed value
             MallOpt(M_TRIM_THRESHOLD, 512 << 20);
         }
-        catch (EntryPointNotFoundException) { }   // a C library without mallopt: nothing to tune
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { }   // not glibc: nothing to tune
     }
 }
