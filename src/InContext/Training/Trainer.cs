@@ -91,8 +91,9 @@ public sealed class Trainer : IDisposable
     /// between activation buffers and fragment the heap, which then keeps growing. Measured with
     /// `icl bench train` (200 steps): the small model's process grew by 680–790 MB, the tiny one's
     /// by about 100 MB; collecting the youngest generation after each step, once the step's dispose
-    /// scope has let go of its tensors (most of the step's garbage is then young), keeps both flat and, with <see cref="NativeRuntime.KeepFreedMemory"/>, took the
-    /// small model's step from 270–279 to 244–253 ms in an A/B of the two.
+    /// scope has let go of its tensors (most of the step's garbage is then young), keeps both flat
+    /// and, with <see cref="NativeRuntime.KeepFreedMemory"/>, took the small model's step from
+    /// 270–279 to 244–253 ms in an A/B of the two.
     /// </summary>
     static void ReleaseImplicitScalars() => GC.Collect(0);
 
