@@ -1,6 +1,6 @@
 namespace InContext.Tests;
 
-/// <summary>Where the tests find the repository's files and the shared PyTorch fixture.</summary>
+/// <summary>Where the tests find the repository's files and the PyTorch fixture.</summary>
 static class TestPaths
 {
     public static string RepoRoot { get; } = FindRoot();
@@ -14,8 +14,8 @@ static class TestPaths
 
     public static string Conf(string name) => Path.Combine(RepoRoot, "conf", name);
 
-    /// <summary>The run folder written by real PyTorch (../shared/fixtures/reference-run beside the repository).</summary>
-    public static string ReferenceRun { get; } = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures", "reference-run"));
+    /// <summary>The run folder written by real PyTorch 1.13 with the paper's code (tests/fixtures/reference-run).</summary>
+    public static string ReferenceRun { get; } = Path.Combine(RepoRoot, "tests", "fixtures", "reference-run");
 
     public static string TempDir()
     {
