@@ -1,6 +1,7 @@
 using System.CommandLine;
 using InContext.Evaluation;
 using InContext.Training;
+
 using Spectre.Console;
 
 namespace InContext.Cli;

@@ -1,35 +1,54 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using InContext.Training;
 using Spectre.Console;
 
 namespace InContext.Cli;
 
-/// <summary>Training progress on the console: a live bar on a terminal, plain lines otherwise (CI, pipes).</summary>
+/// <summary>How a training command ended.</summary>
+enum TrainingOutcome { Finished, Interrupted, Terminated }
+
+/// <summary>
+/// Training progress on the console: a live bar on a terminal; in a log (CI, a pipe, a batch
+/// job) a plain line at the first step, at least every <see cref="LogSeconds"/> seconds and at
+/// the last. Ctrl+C and SIGTERM (a scheduler's preemption or time limit) both stop training at
+/// the end of the current step and save it.
+/// </summary>
 static class ConsoleProgress
 {
-    /// <summary>Trains to the end; false when the user stopped it (Ctrl+C).</summary>
-    public static bool Train(Trainer trainer, int? totalSteps, string title)
+    public const double LogSeconds = 30;
+
+    public static TrainingOutcome Train(Trainer trainer, int? totalSteps, string title)
     {
         var total = totalSteps ?? trainer.Config.Training.TrainSteps;
         using var cancel = new CancellationTokenSource();
+        var terminated = false;
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; terminated = true; cancel.Cancel(); });
         try
         {
             if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
             {
+                var sinceLine = Stopwatch.StartNew();
+                var first = true;
                 trainer.Train(total, r =>
                 {
-                    if (r.Logged && (r.Step % Math.Max(r.TotalSteps / 20, 1) < trainer.Config.Wandb.LogEverySteps || r.Step == r.TotalSteps - 1))
+                    if (first || r.Step == r.TotalSteps - 1 || sinceLine.Elapsed.TotalSeconds >= LogSeconds)
+                    {
                         Console.WriteLine(Describe(r));
+                        sinceLine.Restart();
+                        first = false;
+                    }
                 }, cancel.Token);
-                return Finished(trainer, cancel);
+                return Finished(trainer, cancel, terminated);
             }
             AnsiConsole.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
-                    var task = ctx.AddTask(title, maxValue: total);
+                    var task = ctx.AddTask(Markup.Escape(title), maxValue: total);
                     task.Value = trainer.NextStep;
                     trainer.Train(total, r =>
                     {
@@ -42,16 +61,23 @@ static class ConsoleProgress
         {
             Console.CancelKeyPress -= onCancel;
         }
-        return Finished(trainer, cancel);
+        return Finished(trainer, cancel, terminated);
     }
 
-    static bool Finished(Trainer trainer, CancellationTokenSource cancel)
+    static TrainingOutcome Finished(Trainer trainer, CancellationTokenSource cancel, bool terminated)
     {
-        if (!cancel.IsCancellationRequested) return true;
-        Console.WriteLine($"Stopped at step {trainer.NextStep}; state.pt saved. Run the same command to resume.");
-        return false;
+        if (!cancel.IsCancellationRequested) return TrainingOutcome.Finished;
+        Console.WriteLine($"Stopped by {(terminated ? "SIGTERM" : "Ctrl+C")} at step {trainer.NextStep}; state.pt saved. Run the same command to resume.");
+        return terminated ? TrainingOutcome.Terminated : TrainingOutcome.Interrupted;
     }
 
     static string Describe(StepReport r) =>
-        $"step {r.Step + 1}/{r.TotalSteps}  loss {r.Loss:F4}  excess {r.ExcessLoss:F3}  points {r.NPoints} dims {r.NDims}  {r.StepsPerSecond:F1} steps/s  {TimeSpan.FromSeconds((r.TotalSteps - r.Step - 1) / Math.Max(r.StepsPerSecond, 1e-9)):hh\\:mm\\:ss} left";
+        $"step {r.Step + 1}/{r.TotalSteps}  loss {r.Loss:F4}  excess {r.ExcessLoss:F3}  points {r.NPoints} dims {r.NDims}  {r.StepsPerSecond:F1} steps/s  {Left((r.TotalSteps - r.Step - 1) / Math.Max(r.StepsPerSecond, 1e-9))} left";
+
+    /// <summary>Time left as h:mm:ss, with days beyond 24 hours (2d 03:04:05).</summary>
+    public static string Left(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2));
+        return t.Days > 0 ? $"{t.Days}d {t:hh\\:mm\\:ss}" : $"{t:hh\\:mm\\:ss}";
+    }
 }

@@ -1,6 +1,6 @@
+using InContext.Config;
 using InContext.Evaluation;
 using InContext.Reports;
-using InContext.Training;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -12,25 +12,22 @@ static class ConsoleTables
     public static MetricsFile EvaluateRun(RunFolder run, EvaluationRequest request, Device device, bool quiet = false)
     {
         var config = run.LoadConfig();
-        var problem = RunEvaluation.ProblemOf(config);
         var metrics = WithProgress(report => RunEvaluation.EvaluateRun(run, request, device, report));
         if (quiet) return metrics;
-        AnsiConsole.MarkupLineInterpolated($"Wrote {(request.Step is { } s ? Path.Combine(run.Path, $"metrics_{s}.json") : run.MetricsPath)}");
-        Print(metrics, Settings(problem, run.Name), request.Strategies);
+        AnsiConsole.MarkupLineInterpolated($"Wrote {run.MetricsPathFor(request.Step)}");
+        Print(metrics, RunPlots.SettingsOf(config, run.Name), request.Strategies);
         var figures = RunPlots.Write(run);
         AnsiConsole.MarkupLineInterpolated($"Figures: {run.PlotsPath} ({figures.Count} files)");
         return metrics;
     }
 
-    public static MetricsFile EvaluateBaselines(RunEvaluation.Problem problem, EvaluationRequest request, string path)
+    public static MetricsFile EvaluateBaselines(EvaluationProblem problem, EvaluationRequest request, string path)
     {
         var metrics = WithProgress(report => RunEvaluation.EvaluateBaselines(problem, request, path, report));
         AnsiConsole.MarkupLineInterpolated($"Wrote {Path.GetFullPath(path)}");
-        Print(metrics, Settings(problem, problem.Task), request.Strategies);
+        Print(metrics, PlotSettings.For(problem.Task, problem.NDims, problem.Task.Name), request.Strategies);
         return metrics;
     }
-
-    static PlotSettings Settings(RunEvaluation.Problem problem, string name) => RunPlots.SettingsOf(problem.Task, problem.TaskKwargs, problem.NDims, name);
 
     /// <summary>Runs an evaluation with a progress bar on a terminal, plain lines otherwise.</summary>
     public static T WithProgress<T>(Func<Action<EvaluationProgress>, T> work)
@@ -61,30 +58,31 @@ static class ConsoleTables
     }
 
     /// <summary>
-    /// One table per evaluation: the normalised error at telling numbers of examples
-    /// (1, d/2, d, 2d, the last), best per column in bold.
+    /// One table per evaluation (<see cref="ErrorTable"/>, as the report shows it): the normalised
+    /// error at telling numbers of examples (1, d/2, d, 2d, the last) or at <paramref name="columns"/>,
+    /// the best of each column in bold.
     /// </summary>
     public static void Print(MetricsFile metrics, PlotSettings settings, IReadOnlyList<string>? only = null, IReadOnlyList<int>? columns = null)
     {
+        var all = settings with { MaxPositions = int.MaxValue };
         foreach (var (evaluation, models) in metrics.Evaluations)
         {
             if (only != null && only.Count > 0 && !only.Contains(evaluation)) continue;
-            var n = models.Values.First().Mean.Length;
+            var curves = ErrorCurve.ForEvaluation(models, all);
+            if (curves.Count == 0) continue;
+            var n = curves.Max(c => c.Mean.Length);
             var d = settings.NDims;
-            var ks = (columns ?? new[] { 1, d / 2, d, 2 * d, n - 1 }).Where(k => k >= 0 && k < n).Distinct().Order().ToList();
-            var table = new Table().Title($"{evaluation}: squared error / {settings.Normaliser:G3} by number of in-context examples");
-            table.AddColumn("model");
-            foreach (var k in ks) table.AddColumn(new TableColumn(k.ToString()).RightAligned());
-            // lower is better for squared error, higher for accuracy (linear classification)
-            var sign = settings.Task == "linear_classification" ? -1 : 1;
-            var best = ks.ToDictionary(k => k, k => models.Values.Min(s => sign * s.Mean[k]) * sign);
-            foreach (var (id, stats) in models)
-                table.AddRow(new[] { Markup.Escape(ModelNames.Display(id)) }.Concat(ks.Select(k =>
+            var table = new ErrorTable(curves, all, columns ?? new[] { 1, d / 2, d, 2 * d, n - 1 });
+            var view = new Table().Title($"{evaluation}: {settings.ValueTitle} by number of in-context examples");
+            view.AddColumn("model");
+            foreach (var k in table.Columns) view.AddColumn(new TableColumn(k.ToString()).RightAligned());
+            foreach (var curve in table.Curves)
+                view.AddRow(new[] { Markup.Escape(ModelDisplay.Name(curve.ModelId)) }.Concat(table.Columns.Select((k, c) =>
                 {
-                    var text = (stats.Mean[k] / settings.Normaliser).ToString("F3");
-                    return stats.Mean[k] == best[k] ? $"[bold]{text}[/]" : text;
+                    var text = ErrorTable.Value(curve, k) is { } v ? v.ToString("F3") : "–";
+                    return table.IsBest(curve, c) ? $"[bold]{text}[/]" : text;
                 })).ToArray());
-            AnsiConsole.Write(table);
+            AnsiConsole.Write(view);
         }
     }
 }

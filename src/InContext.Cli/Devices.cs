@@ -11,8 +11,12 @@ static class Devices
     {
         name ??= "cpu";
         if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !cuda.is_available())
-            throw new InputException($"--device {name}: CUDA is not available (this build references the CPU libtorch; see the README's GPU section)");
-        try { return torch.device(name); }
-        catch (Exception) { throw new InputException($"--device {name}: expected cpu, cuda or cuda:N"); }
+            throw new ParameterException("device", $"{Printable.Escape(name)}: CUDA is not available to this build (it runs on the CPU libtorch; the README's GPU section says how to run on a GPU)");
+        Device device;
+        try { device = torch.device(name); }
+        catch (Exception) { throw new ParameterException("device", $"{Printable.Escape(name)}: expected cpu, cuda or cuda:N"); }
+        if (device.type is not (DeviceType.CPU or DeviceType.CUDA))
+            throw new ParameterException("device", $"{name}: expected cpu, cuda or cuda:N");
+        return device;
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using InContext.Config;
 using InContext.Evaluation;
-using InContext.Training;
+using InContext.Tasks;
 
 namespace InContext.Cli;
 
@@ -19,7 +19,7 @@ static class EvalCommand
         var task = new Option<string?>("--task") { Description = "Without a run: the function class." };
         var nDims = new Option<int>("--n-dims") { Description = "Without a run: input dimension.", DefaultValueFactory = _ => 20 };
         var points = new Option<int>("--points") { Description = "Without a run: points per prompt.", DefaultValueFactory = _ => 41 };
-        var outDir = new Option<string?>("--out") { Description = "Without a run: folder for metrics.json (default: the current folder)." };
+        var outDir = new Option<string?>("--out") { Description = "Without a run: folder for metrics.json (default: ./baselines-<task>-d<n_dims>-n<points>)." };
         var seed = new Option<long>("--seed") { Description = "Seed of the evaluation prompts.", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var cmd = new Command("eval", "Evaluate a run's transformer and the classical baselines on every distribution shift; writes metrics.json.")
@@ -35,16 +35,16 @@ static class EvalCommand
             {
                 var run = new RunFolder(dir);
                 ConsoleTables.EvaluateRun(run, request, Devices.Parse(p.GetValue(device)));
-                return 0;
+                return ExitCodes.Ok;
             }
             var taskName = p.GetValue(task) ?? throw new InputException("give a run folder, or --task (with --n-dims and --points) to evaluate the baselines alone");
-            if (!InContext.Tasks.TaskRegistry.Names.Contains(taskName))
-                throw new InputException($"--task {taskName}: unknown (valid: {string.Join(", ", InContext.Tasks.TaskRegistry.Names)})");
+            if (!TaskRegistry.Names.Contains(taskName))
+                throw new ParameterException("task", $"{Printable.Escape(taskName)}: unknown (valid: {string.Join(", ", TaskRegistry.Names)})");
             if (p.GetValue(nDims) < 1 || p.GetValue(points) < 1) throw new InputException("--n-dims and --points must be at least 1");
-            var problem = new RunEvaluation.Problem(taskName, new(), p.GetValue(nDims), p.GetValue(points));
-            var path = Path.Combine(p.GetValue(outDir) ?? ".", "metrics.json");
+            var problem = new EvaluationProblem(TaskRegistry.CreateDefault(taskName, p.GetValue(nDims)), p.GetValue(points));
+            var path = Path.Combine(p.GetValue(outDir) ?? RunEvaluation.DefaultBaselinesFolder(problem), RunFolder.MetricsFileName);
             ConsoleTables.EvaluateBaselines(problem, request, path);
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }

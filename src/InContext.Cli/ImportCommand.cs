@@ -24,6 +24,8 @@ static class ImportCommand
             Console.WriteLine($"  Adam state imported: `icl train {r.Run.Path}` continues at step {r.NextStep} of {r.Config.Training.TrainSteps} (--steps to go further).");
         else
             Console.WriteLine($"  No Adam state in a kept model: `icl train {r.Run.Path}` would continue at step {r.NextStep} with fresh Adam moments.");
-        return 0;
+        if (r.NonFinite.Count > 0)
+            Console.Error.WriteLine($"warning: {r.NonFinite.Count} weight tensors hold NaN or infinity (first: {r.NonFinite[0]}): the paper's run diverged; evaluating this run will be refused");
+        return ExitCodes.Ok;
     }
 }

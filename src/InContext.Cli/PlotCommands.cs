@@ -1,6 +1,6 @@
 using System.CommandLine;
 using InContext.Reports;
-using InContext.Training;
+
 
 namespace InContext.Cli;
 

@@ -4,8 +4,11 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using InContext.Evaluation;
+using InContext.Models;
 using InContext.Probing;
-using InContext.Training;
+using InContext.Config;
+using InContext.Interop;
+using InContext.Tasks;
 using Spectre.Console;
 
 namespace InContext.Cli;
@@ -32,7 +35,7 @@ static class PredictCommand
         {
             var dir = p.GetValue(runDir);
             var k = p.GetValue(permutations);
-            if (k < 1) throw new InputException($"--permutations {k}: must be at least 1");
+            if (k < 1) throw new ParameterException("permutations", $"{k}: must be at least 1");
             if (dir is null && p.GetValue(standardize)) throw new InputException("--standardize rescales to a run's training distribution: give the run folder");
             if (dir is null && k > 1) throw new InputException("--permutations permutes the transformer's context: give the run folder (the baselines do not depend on the order)");
             var run = dir is null ? null : new RunFolder(dir);
@@ -41,13 +44,12 @@ static class PredictCommand
             var queryRows = ContextCsv.ReadQueries(p.GetValue(query)!, contextRows.Dims);
             using var transformer = run?.LoadModel(Devices.Parse(p.GetValue(device)), p.GetValue(step));
             // Without a run, the baselines every task is compared with (least squares, 3-NN, averaging).
-            var problem = new RunEvaluation.Problem(training?.Task ?? "linear_regression", training?.TaskKwargs ?? new(),
-                training?.NDims ?? contextRows.Dims, contextRows.Rows + 1);
+            var problem = new EvaluationProblem(training?.Task ?? new LinearRegression(contextRows.Dims), contextRows.Rows + 1);
             var predictors = RunEvaluation.SelectModels(problem, transformer, Lists.Split(p.GetValue(models)));
             var result = ContextComparison.Run(predictors, training, contextRows.X, contextRows.Y!, queryRows.X,
                 p.GetValue(standardize), k, p.GetValue(seed));
             Write(result, Notes(contextRows, queryRows, training, result, p.GetValue(seed)), p.GetValue(format)!, p.GetValue(outFile));
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -82,8 +84,12 @@ static class PredictCommand
             console.Write(Table(result));
         }
         else writer.Write(format == "csv" ? Csv(result) : Json(result, notes));
-        if (outFile is null) return;
-        File.WriteAllText(outFile, writer.ToString());
+        if (outFile is null)
+        {
+            if (format == "csv") Console.Out.Flush();
+            return;
+        }
+        AtomicFile.WriteAllText(outFile, writer.ToString()!);
         Console.WriteLine($"Wrote {Path.GetFullPath(outFile)}");
     }
 
@@ -100,7 +106,7 @@ static class PredictCommand
             {
                 var p = result.Predictions[m];
                 var mean = p.Mean[q].ToString("G6", CultureInfo.InvariantCulture);
-                return m == ModelNames.Transformer && result.Permutations > 1 ? $"{mean} ± {p.Std[q].ToString("G3", CultureInfo.InvariantCulture)}" : mean;
+                return m == InContextTransformer.Id && result.Permutations > 1 ? $"{mean} ± {p.Std[q].ToString("G3", CultureInfo.InvariantCulture)}" : mean;
             })).ToArray());
         return table;
     }
@@ -108,7 +114,7 @@ static class PredictCommand
     /// <summary>Columns: each model's id; with permutations, <c>transformer_std</c> after <c>transformer</c>.</summary>
     static string Csv(ContextComparison result)
     {
-        var columns = result.Models.SelectMany(m => m == ModelNames.Transformer && result.Permutations > 1
+        var columns = result.Models.SelectMany(m => m == InContextTransformer.Id && result.Permutations > 1
             ? new (string Name, Func<int, double> Value)[] { (m, q => result.Predictions[m].Mean[q]), (m + "_std", q => result.Predictions[m].Std[q]) }
             : new (string Name, Func<int, double> Value)[] { (m, q => result.Predictions[m].Mean[q]) }).ToList();
         var csv = new StringBuilder().AppendLine(string.Join(",", columns.Select(c => c.Name)));
@@ -125,7 +131,7 @@ static class PredictCommand
             ["models"] = result.Models,
             ["predictions"] = result.Models.ToDictionary(m => m, m => result.Predictions[m].Mean.Select(v => (float)v)),
             ["permutations"] = result.Permutations,
-            ["transformer_std"] = result.Permutations > 1 && result.Predictions.TryGetValue(ModelNames.Transformer, out var t) ? t.Std.Select(v => (float)v) : null,
+            ["transformer_std"] = result.Permutations > 1 && result.Predictions.TryGetValue(InContextTransformer.Id, out var t) ? t.Std.Select(v => (float)v) : null,
             ["standardization"] = s is null ? null : new Dictionary<string, object?>
             {
                 ["x_mean"] = s.XMean, ["x_std"] = s.XStd, ["y_mean"] = s.YMean, ["y_std"] = s.YStd, ["target_y_std"] = s.TargetYStd,

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using InContext.Evaluation;
 using InContext.Probing;
-using InContext.Training;
 
 namespace InContext.Cli;
 
@@ -28,7 +27,7 @@ static class ProbeCommand
             { runDir, task, points, nDims, scaleX, scaleY, noise, bias, strategy, examples, models, plot, seed, step, device };
         cmd.SetAction(p =>
         {
-            if (p.GetValue(examples) < 1) throw new InputException("--examples must be at least 1");
+            if (p.GetValue(examples) < 1) throw new ParameterException("examples", $"{p.GetValue(examples)}: must be at least 1");
             if (p.GetValue(plot) is { } figure) Probe.PlotFormat(figure);
             var run = new RunFolder(p.GetValue(runDir)!);
             var shift = new ProbeOptions(p.GetValue(task), p.GetValue(points), p.GetValue(nDims), p.GetValue(scaleX), p.GetValue(scaleY),

@@ -3,12 +3,13 @@ using InContext;
 using InContext.Cli;
 
 // The whole surface of the `icl` tool. Each command parses its arguments and calls the
-// library; printing lives in Console*.cs beside this file.
+// library; printing lives in Console*.cs beside this file, failures in Failures.cs.
 NativeRuntime.BoundThreadSpinning();
 NativeRuntime.KeepFreedMemory();
-// Piped or logged output has no terminal width; tables of errors need more than 80 columns.
-if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
+// Piped or logged output has no terminal width: print tables at full width there (they would wrap at 80 columns).
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
 var root = new RootCommand("InContext: train transformers to learn function classes in context (Garg et al. 2022), and measure them against classical learners.");
+root.Options.Add(Failures.Verbose);
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PlotCommands.Plot());
@@ -22,16 +23,17 @@ root.Subcommands.Add(ExportCommand.Create());
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
+    // One line: the most telling error (an unrecognized word before "command not provided").
+    var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+    Console.Error.WriteLine($"error: {Failures.ParseError(first.Message)} (icl --help lists the commands and options)");
+    return ExitCodes.BadInput;
 }
 try
 {
     // The default handler would catch our exceptions itself (stack trace, exit code 1).
     return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (InputException e)
+catch (Exception e)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
+    return Failures.Report(e, parse.GetValue(Failures.Verbose));
 }

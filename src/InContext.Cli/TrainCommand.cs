@@ -33,31 +33,32 @@ static class TrainCommand
             // A run folder: resume it where it stands.
             var folder = new RunFolder(configPath);
             config = folder.LoadConfig();
+            if (outDir != null || runId != null) throw new ParameterException("out", "a run folder is resumed where it is; --out and --run-id apply to a config file");
             outDir = Path.GetDirectoryName(folder.Path);
             runId = folder.Name;
         }
         else config = configPath != null ? RunConfig.Load(configPath) : RunConfig.Quickstart();
         if (seed is { } s) config = config with { Training = config.Training with { Seed = s } };
-        if (steps is < 1) throw new InputException($"--steps {steps}: must be at least 1");
+        if (steps is < 1) throw new ParameterException("steps", $"{steps}: must be at least 1");
 
         if (testRun || config.TestRun)
         {
             using var test = new Trainer(config.AsTestRun(), run: null, device);
-            ConsoleProgress.Train(test, null, $"test run ({config.Training.Task})");
-            return 0;
+            return Code(ConsoleProgress.Train(test, null, $"test run ({config.Training.Task})"));
         }
 
         var (run, runConfig, resumes) = Runs.Prepare(config, outDir, runId);
         if (seed is { } s2 && resumes && runConfig.Training.Seed != s2)
-            throw new InputException($"--seed {s2}: the run in {run.Path} was trained with seed {runConfig.Training.Seed}; a resumed run keeps its seed");
+            throw new ParameterException("seed", $"{s2}: the run in {run.Path} was trained with seed {runConfig.Training.Seed}; a resumed run keeps its seed");
         using var trainer = new Trainer(runConfig, run, device);
         var total = steps ?? runConfig.Training.TrainSteps;
         AnsiConsole.MarkupLineInterpolated($"[bold]{(resumes ? "Resuming" : "Training")}[/] {runConfig.Training.Task}, model {runConfig.Model.NEmbd}/{runConfig.Model.NLayer}/{runConfig.Model.NHead}, d={runConfig.Model.NDims}, on {device.type} -> {run.Path}");
         if (resumes) AnsiConsole.MarkupLineInterpolated($"  at step {trainer.NextStep} of {total}");
-        if (!ConsoleProgress.Train(trainer, total, runConfig.Wandb.Name ?? runConfig.Training.Task) || noEval)
+        var outcome = ConsoleProgress.Train(trainer, total, runConfig.Wandb.Name ?? runConfig.Training.Task);
+        if (outcome != TrainingOutcome.Finished || noEval)
         {
             AnsiConsole.MarkupLineInterpolated($"Run folder: {run.Path}");
-            return 0;
+            return Code(outcome);
         }
 
         // As the paper does at the end of a run: every evaluation that applies, then the figures.
@@ -71,6 +72,13 @@ static class TrainCommand
         AnsiConsole.MarkupLineInterpolated($"Metrics: {run.MetricsPath}  ({metrics.Evaluations.Count} evaluations; `icl eval {run.Path}` prints them all)");
         AnsiConsole.MarkupLineInterpolated($"Figures: {run.PlotsPath} ({figures.Count} files)");
         AnsiConsole.MarkupLineInterpolated($"Run folder: {run.Path}");
-        return 0;
+        return ExitCodes.Ok;
     }
+
+    static int Code(TrainingOutcome outcome) => outcome switch
+    {
+        TrainingOutcome.Interrupted => ExitCodes.Interrupted,
+        TrainingOutcome.Terminated => ExitCodes.Terminated,
+        _ => ExitCodes.Ok,
+    };
 }

@@ -1,4 +1,4 @@
-using InContext.Evaluation;
+
 using static TorchSharp.torch;
 
 namespace InContext.Baselines;
@@ -9,7 +9,9 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class Averaging : Baseline
 {
-    public override string Name => ModelNames.Averaging;
+    public const string Id = "averaging";
+    public override string Name => Id;
+    public override string DisplayName => "Averaging";
 
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {

@@ -1,4 +1,4 @@
-using InContext.Evaluation;
+
 using static TorchSharp.torch;
 
 namespace InContext.Baselines;
@@ -11,7 +11,7 @@ namespace InContext.Baselines;
 public abstract class Baseline : IPredictor
 {
     public abstract string Name { get; }
-    public string DisplayName => ModelNames.Display(Name);
+    public abstract string DisplayName { get; }
 
     public Tensor Predict(Tensor xs, Tensor ys) => PredictQueries(xs, ys, xs);
 

@@ -1,9 +1,9 @@
-using InContext.Evaluation;
+
 
 namespace InContext.Baselines;
 
 /// <summary>
-/// The paper's gradient-boosted trees (<c>xgboost.XGBRegressor()</c> with its defaults, SPEC §8)
+/// The paper's gradient-boosted trees (<c>xgboost.XGBRegressor()</c> with its defaults)
 /// on the first i pairs, by XGBoost's exact greedy method (<see cref="ExactGreedyBooster"/>).
 /// One booster per prompt, refitted on each prefix; prompts in parallel.
 /// <para>
@@ -21,7 +21,9 @@ public sealed class BoostedTrees : IndependentPrefixLearner
     public BoostedTrees(BoostingSettings? settings = null) => Settings = (settings ?? new BoostingSettings()).Validated();
 
     public BoostingSettings Settings { get; }
-    public override string Name => ModelNames.BoostedTrees;
+    public const string Id = "boosted_trees";
+    public override string Name => Id;
+    public override string DisplayName => "Boosted Trees (XGBoost defaults)";
 
     protected override Func<int, double> Prepare(Prompt prompt)
     {

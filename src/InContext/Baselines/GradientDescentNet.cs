@@ -1,4 +1,4 @@
-using InContext.Evaluation;
+
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,7 +25,9 @@ public sealed class GradientDescentNet : Baseline
     public double LearningRate { get; }
     public long Seed { get; }
 
-    public override string Name => ModelNames.NeuralNetGd;
+    public const string Id = "nn_gd";
+    public override string Name => Id;
+    public override string DisplayName => "2-layer NN, GD";
 
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {

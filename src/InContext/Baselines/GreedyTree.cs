@@ -1,4 +1,4 @@
-using InContext.Evaluation;
+
 
 namespace InContext.Baselines;
 
@@ -35,12 +35,12 @@ public sealed class GreedyTree : IndependentPrefixLearner
     /// <summary>Largest depth; null grows until every leaf is pure.</summary>
     public int? MaxDepth { get; }
 
-    public override string Name => MaxDepth switch
-    {
-        null => ModelNames.Tree,
-        4 => ModelNames.TreeDepth4,
-        int depth => $"tree_depth_{depth}",
-    };
+    /// <summary>Unlimited depth is <c>tree</c>; depth k is <c>tree_depth_k</c>.</summary>
+    public const string Id = "tree";
+    public static string IdOfDepth(int depth) => $"tree_depth_{depth}";
+
+    public override string Name => MaxDepth is { } depth ? IdOfDepth(depth) : Id;
+    public override string DisplayName => MaxDepth is { } depth ? $"Greedy Tree Learning (max_depth={depth})" : "Greedy Tree Learning";
 
     protected override Func<int, double> Prepare(Prompt prompt)
     {

@@ -1,4 +1,4 @@
-using InContext.Evaluation;
+
 
 namespace InContext.Baselines;
 
@@ -37,7 +37,12 @@ public sealed class Lasso : PerPromptLearner
     }
 
     public double Alpha { get; }
-    public override string Name => ModelNames.Lasso(Alpha);
+    /// <summary>The strengths the paper compares on sparse regression.</summary>
+    public static readonly double[] PaperAlphas = { 1, 0.1, 0.01, 0.001, 0.0001 };
+
+    public static string IdOf(double alpha) => $"lasso_{alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+    public override string Name => IdOf(Alpha);
+    public override string DisplayName => $"Lasso (alpha={Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
 
     protected override double[] PredictPrompt(Prompt prompt)
     {

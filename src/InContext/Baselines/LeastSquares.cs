@@ -1,4 +1,4 @@
-using InContext.Evaluation;
+
 using static TorchSharp.torch;
 
 namespace InContext.Baselines;
@@ -14,7 +14,9 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class LeastSquares : Baseline
 {
-    public override string Name => ModelNames.LeastSquares;
+    public const string Id = "least_squares";
+    public override string Name => Id;
+    public override string DisplayName => "Least Squares";
 
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {

@@ -1,4 +1,4 @@
-using InContext.Evaluation;
+
 
 namespace InContext.Baselines;
 
@@ -63,7 +63,9 @@ public sealed class LightGbmBoostedTrees : IndependentPrefixLearner
     }
 
     public BoostingSettings Settings { get; }
-    public override string Name => ModelNames.BoostedTreesLightGbm;
+    public const string Id = "boosted_trees_lightgbm";
+    public override string Name => Id;
+    public override string DisplayName => "Boosted Trees (LightGBM)";
 
     /// <summary>LightGBM parameters for both the data set (binning) and the booster.</summary>
     public string Parameters { get; }

@@ -1,4 +1,4 @@
-using InContext.Evaluation;
+
 using static TorchSharp.torch;
 
 namespace InContext.Baselines;
@@ -17,7 +17,9 @@ public sealed class NearestNeighbours : Baseline
     }
 
     public int K { get; }
-    public override string Name => ModelNames.Knn(K);
+    public static string IdOf(int k) => $"knn_{k}";
+    public override string Name => IdOf(K);
+    public override string DisplayName => $"{K}-Nearest Neighbors";
 
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {

@@ -1,4 +1,5 @@
 using InContext.Tasks;
+using InContext.Yaml;
 
 namespace InContext.Config;
 
@@ -64,22 +65,24 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
     /// <summary>Parses config text (no inherit) — for tests and programs that build configs in memory.</summary>
     public static RunConfig Parse(string yaml, string name = "<config>") => FromTree(name, YamlTree.Parse(name, yaml));
 
+    /// <summary>The file the config was read from (or the name given to in-memory text), as errors name it.</summary>
+    public string Source { get; init; } = "<config>";
+
     public static RunConfig FromTree(string file, Dictionary<string, object?> tree)
     {
-        var root = new Section(file, "", tree);
+        var root = new Section(file, "", tree).Expect("model", "training", "wandb", "out_dir", "test_run");
 
-        var m = root.Sub("model");
+        var m = root.Sub("model").Expect("family", "n_dims", "n_positions", "n_embd", "n_layer", "n_head");
         var model = new ModelConfig(
             m.Choice("family", Families, "gpt2"), m.Int("n_dims"), m.Int("n_positions"),
             m.Int("n_embd"), m.Int("n_layer"), m.Int("n_head"));
-        m.EnsureNoUnknownKeys();
 
-        var t = root.Sub("training");
+        var t = root.Sub("training").Expect("task", "task_kwargs", "num_tasks", "num_training_examples", "data", "batch_size",
+            "learning_rate", "train_steps", "save_every_steps", "keep_every_steps", "resume_id", "curriculum", "seed");
         var task = t.Choice("task", TaskRegistry.Names);
         var kwargsSection = t.Sub("task_kwargs", required: false);
-        var c = t.Sub("curriculum");
+        var c = t.Sub("curriculum").Expect("dims", "points");
         var curriculum = new CurriculumConfig(ReadSchedule(c, "dims"), ReadSchedule(c, "points"));
-        c.EnsureNoUnknownKeys();
         var training = new TrainingConfig(
             task,
             tree.TryGetValue("training", out var tr) && tr is Dictionary<string, object?> trd && trd.TryGetValue("task_kwargs", out var kw) && kw is Dictionary<string, object?> kwd ? kwd : new(),
@@ -88,28 +91,23 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
             t.Int("batch_size", 64), t.Double("learning_rate", 3e-4), t.Int("train_steps", 1000),
             t.Int("save_every_steps", 1000), t.Int("keep_every_steps", -1), t.StringOrNull("resume_id"),
             curriculum, t.Int("seed", 0));
-        t.EnsureNoUnknownKeys();
 
-        var w = root.Sub("wandb", required: false);
+        var w = root.Sub("wandb", required: false).Expect("project", "entity", "notes", "name", "log_every_steps");
         var wandb = new WandbConfig(w.String("project", "in-context-training"), w.String("entity", "in-context"),
             w.StringOrNull("notes") ?? "", w.StringOrNull("name"), w.Int("log_every_steps", 10));
-        w.EnsureNoUnknownKeys();
 
-        var config = new RunConfig(model, training, wandb, root.String("out_dir"), root.Bool("test_run", false));
-        root.EnsureNoUnknownKeys();
+        var config = new RunConfig(model, training, wandb, root.String("out_dir"), root.Bool("test_run", false)) { Source = file };
 
-        config.Validate(root, t, m, c, w);
+        config.Validate(t, m, c, w);
         // Building the function class once checks its task_kwargs (names, types, ranges).
         TaskRegistry.Create(task, kwargsSection, model.NDims);
-        kwargsSection.EnsureNoUnknownKeys();
         return config;
     }
 
     static Schedule ReadSchedule(Section curriculum, string key)
     {
-        var s = curriculum.Sub(key);
+        var s = curriculum.Sub(key).Expect("start", "end", "inc", "interval");
         var schedule = new Schedule(s.Int("start"), s.Int("end"), s.Int("inc"), s.Int("interval"));
-        s.EnsureNoUnknownKeys();
         if (schedule.Start < 1) throw s.Error("start", $"must be at least 1, found {schedule.Start}");
         if (schedule.End < schedule.Start) throw s.Error("end", $"must be at least start ({schedule.Start}), found {schedule.End}");
         if (schedule.Inc < 0) throw s.Error("inc", $"must not be negative, found {schedule.Inc}");
@@ -118,7 +116,7 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
     }
 
     /// <summary>Impossible values, caught before any training starts.</summary>
-    void Validate(Section root, Section t, Section m, Section c, Section w)
+    void Validate(Section t, Section m, Section c, Section w)
     {
         void Positive(Section s, string key, int value) { if (value < 1) throw s.Error(key, $"must be at least 1, found {value}"); }
         Positive(m, "n_dims", Model.NDims);

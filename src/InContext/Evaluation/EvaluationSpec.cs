@@ -1,66 +1,74 @@
 using System.Globalization;
-using InContext.Config;
 using InContext.Sampling;
+using InContext.Tasks;
 using static TorchSharp.torch;
 
 namespace InContext.Evaluation;
 
 /// <summary>
-/// One evaluation of SPEC §8: which function class (and its kwargs), how the inputs are
-/// transformed, and how prompts are built. Fifteen of them for linear regression.
-/// <paramref name="ActiveDims"/> zeroes the input coordinates from that index on, as the
-/// curriculum does (null: all dims active); <paramref name="OutputNoise"/> adds
-/// <c>N(0, OutputNoise²)</c> to every output of any function class (the examples' and the
-/// targets'). The paper's evaluations use neither; <c>icl probe</c> does.
+/// One evaluation: the function class drawn from, how the inputs are transformed
+/// (<paramref name="InputScale"/> as <c>xs @ scale</c>, then <paramref name="InputBias"/> added), and
+/// how prompts are built. <paramref name="ActiveDims"/> zeroes the input coordinates from that
+/// index on, as the curriculum does (null: all dims active).
 /// </summary>
 public sealed record EvaluationSpec(
     string Name,
-    string Task,
-    Dictionary<string, object?> TaskKwargs,
+    FunctionClass Task,
     PromptingStrategy Strategy,
     Tensor? InputScale = null,
     Tensor? InputBias = null,
-    int? ActiveDims = null,
-    double OutputNoise = 0);
+    int? ActiveDims = null)
+{
+    /// <summary>The input dims that carry values.</summary>
+    public int Dims => ActiveDims ?? Task.NDims;
+}
 
-/// <summary>The paper's evaluations for a run (eval.py's <c>build_evals</c>).</summary>
+/// <summary>The paper's evaluations for a run (eval.py's <c>build_evals</c>), from what the task says applies to it.</summary>
 public static class Evaluations
 {
     static string Num(double c) => c.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The input and output scales of the paper's shifts.</summary>
     public static readonly double[] Scales = { 0.333, 0.5, 2, 3 };
 
     /// <summary>
-    /// Every evaluation that applies to a task: all fifteen for linear regression; <c>standard</c>
-    /// for the others, plus <c>linear_regression</c> for ReLU nets. The random transformations
-    /// are drawn from <paramref name="seed"/>, so a rerun builds the same evaluations.
+    /// Every evaluation that applies to <paramref name="task"/>: <c>standard</c>; where the task is
+    /// evaluated under shifts (linear regression), the three other prompting strategies, the half
+    /// subspace, skewed covariance, input and output scales; then the task's related evaluations
+    /// (noisy outputs for linear regression, linear functions for ReLU nets). The random
+    /// transformations are drawn from <paramref name="seed"/>, so a rerun builds the same evaluations.
     /// </summary>
-    public static List<EvaluationSpec> For(string task, Dictionary<string, object?> taskKwargs, int nDims, long seed = 0)
+    public static List<EvaluationSpec> For(FunctionClass task, long seed = 0)
     {
-        var list = new List<EvaluationSpec> { new("standard", task, taskKwargs, PromptingStrategy.Standard) };
-        if (task != "linear_regression")
+        var list = new List<EvaluationSpec> { new("standard", task, PromptingStrategy.Standard) };
+        if (task.EvaluatedUnderShifts)
         {
-            if (task == "relu_2nn_regression")
-                list.Add(new("linear_regression", "linear_regression", new(), PromptingStrategy.Standard));
-            return list;
+            var d = task.NDims;
+            foreach (var s in PromptingStrategy.All.Skip(1))
+                list.Add(new(s.Name, task, s));
+            using var g = new Generator(Seeds.InputTransformations(seed));
+            var half = Enumerable.Range(0, d).Select(j => j < d / 2 ? 1.0 : 0.0).ToArray();
+            list.Add(new("half_subspace", task, PromptingStrategy.Standard, Transformations.SampleTransformation(half, true, g)));
+            var skewed = Enumerable.Range(0, d).Select(j => 1.0 / (j + 1)).ToArray();
+            list.Add(new("skewed", task, PromptingStrategy.Standard, Transformations.SampleTransformation(skewed, true, g)));
+            foreach (var c in Scales)
+                list.Add(new(ScaleXName(c), task, PromptingStrategy.Standard, ScaleX(d, c, g)));
+            foreach (var c in Scales)
+                if (task.WithScale(c) is { } scaled) list.Add(new(ScaleYName(c), scaled, PromptingStrategy.Standard));
         }
-        foreach (var s in PromptingStrategy.All.Skip(1))
-            list.Add(new(s.Name, task, taskKwargs, s));
-
-        using var g = new Generator((ulong)seed + 12345);
-        var half = Enumerable.Range(0, nDims).Select(j => j < nDims / 2 ? 1.0 : 0.0).ToArray();
-        list.Add(new("half_subspace", task, taskKwargs, PromptingStrategy.Standard, Transformations.SampleTransformation(half, true, g)));
-        var skewed = Enumerable.Range(0, nDims).Select(j => 1.0 / (j + 1)).ToArray();
-        list.Add(new("skewed", task, taskKwargs, PromptingStrategy.Standard, Transformations.SampleTransformation(skewed, true, g)));
-        foreach (var c in Scales)
-            list.Add(new($"scale-x={Num(c)}", task, taskKwargs, PromptingStrategy.Standard,
-                Transformations.SampleTransformation(Enumerable.Repeat(c, nDims).ToArray(), false, g)));
-        foreach (var c in Scales)
-            list.Add(new($"scale-y={Num(c)}", task, new Dictionary<string, object?>(taskKwargs) { ["scale"] = c }, PromptingStrategy.Standard));
-        list.Add(new("noisyLR", "noisy_linear_regression", new() { ["noise_std"] = 1.0, ["renormalize_ys"] = true }, PromptingStrategy.Standard));
+        foreach (var (name, related) in task.RelatedEvaluations())
+            list.Add(new(name, related, PromptingStrategy.Standard));
         return list;
     }
 
-    /// <summary>The evaluations of a run's config.</summary>
-    public static List<EvaluationSpec> For(RunConfig config, long seed = 0) =>
-        For(config.Training.Task, config.Training.TaskKwargs, config.Model.NDims, seed);
+    public static string ScaleXName(double c) => $"scale-x={Num(c)}";
+    public static string ScaleYName(double c) => $"scale-y={Num(c)}";
+
+    /// <summary>Inputs scaled by <paramref name="c"/> through a random rotation (<c>U diag(c) Uᵀ</c>).</summary>
+    public static Tensor ScaleX(int nDims, double c, Generator generator) =>
+        Transformations.SampleTransformation(Enumerable.Repeat(c, nDims).ToArray(), false, generator);
+
+    /// <summary>The name of every evaluation a task of the paper can have, for refusing unknown names.</summary>
+    public static IReadOnlyList<string> KnownNames(int nDims) =>
+        For(new LinearRegression(nDims)).Select(e => e.Name).Append("linear_regression").ToList();
 }

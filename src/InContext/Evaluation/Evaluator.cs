@@ -1,5 +1,4 @@
 using InContext.Sampling;
-using InContext.Tasks;
 using static TorchSharp.torch;
 
 namespace InContext.Evaluation;
@@ -26,11 +25,12 @@ public static class Evaluator
     public static void Run(
         IReadOnlyList<EvaluationSpec> evaluations,
         IReadOnlyList<IPredictor> predictors,
-        int nDims, int nPoints,
+        int nPoints,
         EvaluationSettings settings,
         MetricsFile into,
         Func<EvaluationSpec, IPredictor, bool>? needed = null,
-        Action<EvaluationProgress>? progress = null)
+        Action<EvaluationProgress>? progress = null,
+        string? evaluatedOn = null)
     {
         var total = evaluations.Count * settings.Batches;
         var done = 0;
@@ -39,31 +39,34 @@ public static class Evaluator
             var wanted = predictors.Where(p => needed?.Invoke(spec, p) ?? true).ToList();
             if (wanted.Count == 0) { done += settings.Batches; continue; }
             var metrics = wanted.ToDictionary(p => p.Name, _ => new List<Tensor>());
-            var task = TaskRegistry.Create(spec.Task, new Config.Section("evaluation " + spec.Name, "task_kwargs", spec.TaskKwargs), nDims);
-            if (spec.OutputNoise > 0) task = new NoisyOutputs(task, spec.OutputNoise);
-            var sampler = new GaussianSampler(nDims, spec.InputScale, spec.InputBias);
+            var task = spec.Task;
+            var sampler = new GaussianSampler(task.NDims, spec.InputScale, spec.InputBias);
             for (var batch = 0; batch < settings.Batches; batch++)
             {
                 using var scope = NewDisposeScope();
                 var size = Math.Min(settings.BatchSize, settings.NumExamples - batch * settings.BatchSize);
-                using var g = new Generator(Training.TrainingData.StepSeed(settings.Seed, batch));
+                using var g = new Generator(Seeds.Batch(settings.Seed, batch));
                 var sampled = sampler.Sample(nPoints, size, g, spec.ActiveDims);
                 var (xs, queries) = spec.Strategy.Build(sampled, g);
-                using var functions = task.SampleFunctions(size, g, spec.ActiveDims ?? nDims);
+                using var functions = task.SampleFunctions(size, g, spec.Dims);
                 var ys = task.Evaluate(functions, xs, g);
                 var targets = queries is null ? ys : task.Evaluate(functions, queries, g);
                 foreach (var p in wanted)
                 {
                     var predictions = queries is null ? p.Predict(xs, ys) : p.PredictQueries(xs, ys, queries);
-                    metrics[p.Name].Add(task.Metric(predictions.cpu(), targets).detach().MoveToOuterDisposeScope());
+                    var metric = task.Metric(predictions.cpu(), targets).detach();
+                    if (!metric.isfinite().all().item<bool>())
+                        throw new InputException($"model {p.Name} predicted NaN or infinity on evaluation '{spec.Name}' (prompts {batch * settings.BatchSize + 1}-{batch * settings.BatchSize + size}); "
+                                                 + (p is Models.InContextTransformer ? "its weights may have diverged" : "the inputs may be too large for float32") + "; nothing was written");
+                    metrics[p.Name].Add(metric.MoveToOuterDisposeScope());
                 }
                 progress?.Invoke(new EvaluationProgress(spec.Name, batch + 1, settings.Batches, ++done, total));
             }
-            using var bootstrap = new Generator(Training.TrainingData.StepSeed(settings.Seed, -1));
+            using var bootstrap = new Generator(Seeds.Bootstrap(settings.Seed));
             foreach (var p in wanted)
             {
                 using var all = cat(metrics[p.Name].ToArray(), 0);
-                into.Set(spec.Name, p.Name, Aggregation.Aggregate(all, bootstrap));
+                into.Set(spec.Name, p.Name, Aggregation.Aggregate(all, bootstrap) with { EvaluatedOn = evaluatedOn });
                 foreach (var t in metrics[p.Name]) t.Dispose();
             }
         }

@@ -3,15 +3,21 @@ using System.Text.Json.Serialization;
 
 namespace InContext.Evaluation;
 
-/// <summary>Aggregated error of one model on one evaluation, one entry per position.</summary>
+/// <summary>
+/// Aggregated error of one model on one evaluation, one entry per position, and what it was
+/// computed on (<see cref="EvaluatedOn"/>: problem, checkpoint and prompts, see
+/// <see cref="EvaluationKey"/>), so that an entry is reused only for the very same question.
+/// </summary>
 public sealed record PositionStats(
     [property: JsonPropertyName("mean")] double[] Mean,
     [property: JsonPropertyName("std")] double[] Std,
     [property: JsonPropertyName("bootstrap_low")] double[] BootstrapLow,
-    [property: JsonPropertyName("bootstrap_high")] double[] BootstrapHigh);
+    [property: JsonPropertyName("bootstrap_high")] double[] BootstrapHigh,
+    [property: JsonPropertyName("evaluated_on"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EvaluatedOn = null);
 
 /// <summary>
-/// The paper's metrics.json: <c>{eval_name: {model_name: {mean, std, bootstrap_low, bootstrap_high}}}</c>.
+/// The paper's metrics.json: <c>{eval_name: {model_name: {mean, std, bootstrap_low, bootstrap_high}}}</c>
+/// (ours adds <c>evaluated_on</c> to each entry, which the paper's notebook ignores).
 /// Evaluation and model names keep the order in which they were added.
 /// </summary>
 public sealed class MetricsFile
@@ -27,7 +33,7 @@ public sealed class MetricsFile
 
     static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
-    /// <summary>Reads a metrics.json; a malformed file raises <see cref="InvalidDataException"/> naming it.</summary>
+    /// <summary>Reads a metrics.json; a malformed file is refused in one line naming it.</summary>
     public static MetricsFile Load(string path)
     {
         var file = new MetricsFile();
@@ -36,29 +42,26 @@ public sealed class MetricsFile
             var raw = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, PositionStats>>>(File.ReadAllText(path), Options)
                       ?? throw new InvalidDataException("empty document");
             foreach (var (evaluation, models) in raw)
-                foreach (var (model, stats) in models)
+                foreach (var (model, stats) in models ?? throw new InvalidDataException($"{evaluation} is not a mapping of models"))
                 {
                     if (stats?.Mean == null || stats.Std == null || stats.BootstrapLow == null || stats.BootstrapHigh == null)
                         throw new InvalidDataException($"{evaluation}.{model} lacks one of mean, std, bootstrap_low, bootstrap_high");
                     file.Set(evaluation, model, stats);
                 }
         }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a metrics.json ({e.Message})");
-        }
-        catch (InvalidDataException e) when (!e.Message.StartsWith(path))
-        {
-            throw new InvalidDataException($"{path}: {e.Message}");
-        }
+        catch (JsonException e) { throw new InputException($"{path}: not a metrics.json ({e.Message.Split('\n')[0]})", e); }
+        catch (InvalidDataException e) { throw new InputException($"{path}: not a metrics.json ({e.Message})", e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(path, e); }
         return file;
     }
 
-    /// <summary>Writes to a temporary file and renames it into place, so a crash never leaves half a file.</summary>
+    /// <summary>Writes the file atomically. Every value must be finite: JSON has no NaN, and the evaluator refuses non-finite predictions first.</summary>
     public void Save(string path)
     {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(Evaluations, Options));
-        File.Move(tmp, path, overwrite: true);
+        foreach (var (evaluation, models) in Evaluations)
+            foreach (var (model, s) in models)
+                if (s.Mean.Concat(s.Std).Concat(s.BootstrapLow).Concat(s.BootstrapHigh).Any(v => !double.IsFinite(v)))
+                    throw new InvalidOperationException($"{evaluation}.{model}: non-finite statistics cannot be written as JSON");
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(Evaluations, Options));
     }
 }

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace InContext.Evaluation;
 
 /// <summary>
-/// How an evaluation's prompts are built (SPEC §8). A strategy may replace the query at each
+/// How an evaluation's prompts are built. A strategy may replace the query at each
 /// position: then position <c>i</c> is predicted from the first <c>i</c> in-context points and a
 /// query point of its own, <c>queries[:, i]</c>. Returns null queries for plain prompts.
 /// </summary>

@@ -1,6 +1,7 @@
 using InContext.Baselines;
 using InContext.Config;
-using InContext.Training;
+using InContext.Interop;
+using InContext.Models;
 using static TorchSharp.torch;
 
 namespace InContext.Evaluation;
@@ -15,92 +16,107 @@ public sealed record EvaluationRequest(
 
 /// <summary>
 /// Evaluates a run (its transformer and its task's baselines) or the baselines alone, into a
-/// <c>metrics.json</c>. An existing file newer than the checkpoint is reused: only the missing
-/// (evaluation, model) pairs are computed. The file is replaced atomically.
+/// <c>metrics.json</c>. Each entry of the file records what it was computed on
+/// (<see cref="EvaluationKey"/>), and only entries of the very same problem, checkpoint and
+/// prompts are reused; the rest of the asked entries are computed, and the file is replaced
+/// atomically. A run's file follows its checkpoint (entries of another checkpoint are dropped);
+/// a file of another problem is never overwritten without <see cref="EvaluationRequest.Recompute"/>.
 /// </summary>
 public static class RunEvaluation
 {
-    /// <summary>The problem of an evaluation: task, dimension, prompt length.</summary>
-    public sealed record Problem(string Task, Dictionary<string, object?> TaskKwargs, int NDims, int NPoints);
-
-    public static Problem ProblemOf(RunConfig config) =>
-        new(config.Training.Task, config.Training.TaskKwargs, config.Model.NDims, config.Training.Curriculum.Points.End);
-
-    /// <summary>Evaluates a trained run; writes and returns its metrics.json.</summary>
+    /// <summary>Evaluates a trained run under its lock; writes and returns its metrics.json (metrics_&lt;step&gt;.json for a kept model).</summary>
     public static MetricsFile EvaluateRun(RunFolder run, EvaluationRequest request, Device? device = null, Action<EvaluationProgress>? progress = null)
     {
         var config = run.LoadConfig();
         var checkpoint = run.CheckpointPath(request.Step);
-        var metricsPath = request.Step is { } s ? Path.Combine(run.Path, $"metrics_{s}.json") : run.MetricsPath;
+        using var hold = run.Lock("evaluation");
+        var problem = EvaluationProblem.Of(config);
         using var model = run.LoadModel(device, request.Step);
-        var existing = ReusableMetrics(metricsPath, File.GetLastWriteTimeUtc(checkpoint), request.Recompute);
-        return Evaluate(ProblemOf(config), model, request, metricsPath, existing, progress);
+        var path = run.MetricsPathFor(request.Step);
+        return Evaluate(problem, model, request, path, Checkpoints.Fingerprint(checkpoint), forRun: true, progress);
     }
 
     /// <summary>Evaluates the classical learners alone on a problem; writes and returns the metrics.json at <paramref name="metricsPath"/>.</summary>
-    public static MetricsFile EvaluateBaselines(Problem problem, EvaluationRequest request, string metricsPath, Action<EvaluationProgress>? progress = null)
+    public static MetricsFile EvaluateBaselines(EvaluationProblem problem, EvaluationRequest request, string metricsPath, Action<EvaluationProgress>? progress = null)
     {
-        if (request.Models?.Contains(Evaluation.ModelNames.Transformer) == true)
-            throw new InputException("--models transformer: needs a run folder (icl eval RUN_DIR); without one only baselines are evaluated");
-        var existing = ReusableMetrics(metricsPath, DateTime.MinValue, request.Recompute);
-        return Evaluate(problem, null, request, metricsPath, existing, progress);
+        if (request.Models?.Contains(InContextTransformer.Id) == true)
+            throw new ParameterException("models", $"'{InContextTransformer.Id}': needs a run folder; without one only baselines are evaluated");
+        return Evaluate(problem, null, request, metricsPath, null, forRun: false, progress);
     }
 
-    static MetricsFile Evaluate(Problem problem, IPredictor? transformer, EvaluationRequest request, string metricsPath, MetricsFile existing, Action<EvaluationProgress>? progress)
+    /// <summary>The folder a baselines-only evaluation writes to by default: one per problem, so two problems never share a file.</summary>
+    public static string DefaultBaselinesFolder(EvaluationProblem problem) =>
+        $"baselines-{problem.Task.Name}-d{problem.NDims}-n{problem.NPoints}";
+
+    static MetricsFile Evaluate(EvaluationProblem problem, IPredictor? transformer, EvaluationRequest request, string metricsPath,
+        string? fingerprint, bool forRun, Action<EvaluationProgress>? progress)
     {
+        AtomicFile.EnsureWritable(metricsPath);
         var settings = request.Settings ?? new EvaluationSettings();
         var evaluations = SelectEvaluations(problem, request.Strategies, settings.Seed);
         var predictors = SelectModels(problem, transformer, request.Models);
-        Evaluator.Run(evaluations, predictors, problem.NDims, problem.NPoints, settings, existing,
-            needed: (e, p) => !(existing.Evaluations.TryGetValue(e.Name, out var m) && m.ContainsKey(p.Name)),
-            progress: progress);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(metricsPath))!);
-        existing.Save(metricsPath);
-        return existing;
+        var key = EvaluationKey.Of(problem, settings, fingerprint);
+        var file = Reusable(metricsPath, EvaluationKey.ProblemPart(problem, fingerprint), evaluations.Select(e => e.Name).ToHashSet(), key,
+            request.Recompute, forRun);
+        Evaluator.Run(evaluations, predictors, problem.NPoints, settings, file,
+            needed: (e, p) => !(file.Evaluations.TryGetValue(e.Name, out var m) && m.TryGetValue(p.Name, out var s) && s.EvaluatedOn == key),
+            progress: progress, evaluatedOn: key);
+        file.Save(metricsPath);
+        return file;
     }
 
-    /// <summary>The existing metrics when they can be reused, else an empty file.</summary>
-    static MetricsFile ReusableMetrics(string path, DateTime checkpointTime, bool recompute)
+    /// <summary>
+    /// What of an existing file may stay: a run's entries of another checkpoint are stale and go; a
+    /// file of another problem is refused (nothing overwritten) unless <paramref name="recompute"/>;
+    /// in the evaluations asked for, entries of other prompts go (a figure compares models on the same prompts).
+    /// </summary>
+    static MetricsFile Reusable(string path, string problemPart, HashSet<string> asked, string key, bool recompute, bool forRun)
     {
-        if (recompute || !File.Exists(path) || File.GetLastWriteTimeUtc(path) < checkpointTime) return new MetricsFile();
-        try { return MetricsFile.Load(path); }
-        catch (InvalidDataException e) { throw new InputException($"{e.Message}; fix or delete it, or pass --recompute"); }
+        var fresh = new MetricsFile();
+        if (recompute || !File.Exists(path)) return fresh;
+        var existing = MetricsFile.Load(path);
+        var other = existing.Evaluations.SelectMany(e => e.Value.Values).Select(s => EvaluationKey.ProblemPartOf(s.EvaluatedOn))
+            .FirstOrDefault(p => p != problemPart, problemPart);
+        if (other != problemPart && !forRun)
+            throw new InputException($"{path}: holds metrics of another problem ({other ?? "of unknown origin"}); nothing overwritten: write elsewhere, or recompute to replace them");
+        foreach (var (evaluation, models) in existing.Evaluations)
+            foreach (var (model, stats) in models)
+                if (EvaluationKey.ProblemPartOf(stats.EvaluatedOn) == problemPart && (!asked.Contains(evaluation) || stats.EvaluatedOn == key))
+                    fresh.Set(evaluation, model, stats);
+        return fresh;
     }
 
-    public static List<EvaluationSpec> SelectEvaluations(Problem problem, IReadOnlyList<string>? names, long seed = 0)
+    /// <summary>The problem's evaluations, or those named in <paramref name="names"/> (refused as the parameter <c>strategies</c> when unknown or not applicable).</summary>
+    public static List<EvaluationSpec> SelectEvaluations(EvaluationProblem problem, IReadOnlyList<string>? names, long seed = 0)
     {
-        var all = Evaluations.For(problem.Task, problem.TaskKwargs, problem.NDims, seed);
+        var all = Evaluations.For(problem.Task, seed);
         if (names is null || names.Count == 0) return all;
-        var known = Evaluations.For("linear_regression", new(), problem.NDims, seed).Select(e => e.Name).Append("linear_regression").ToHashSet();
         foreach (var n in names)
         {
-            if (!known.Contains(n))
-                throw new InputException($"--strategies: unknown evaluation '{n}' (valid: {string.Join(", ", all.Select(e => e.Name))})");
-            if (all.All(e => e.Name != n))
-                throw new InputException($"--strategies: '{n}' does not apply to {problem.Task} (valid for it: {string.Join(", ", all.Select(e => e.Name))})");
+            if (all.Any(e => e.Name == n)) continue;
+            var known = Tasks.TaskRegistry.Names.Any(t => Evaluations.For(Tasks.TaskRegistry.CreateDefault(t, problem.NDims), seed).Any(e => e.Name == n));
+            throw new ParameterException("strategies", known
+                ? $"'{n}': does not apply to {problem.Task.Name} (valid for it: {string.Join(", ", all.Select(e => e.Name))})"
+                : $"'{n}': unknown evaluation (valid: {string.Join(", ", all.Select(e => e.Name))})");
         }
         return all.Where(e => names.Contains(e.Name)).ToList();
     }
 
-    public static List<IPredictor> SelectModels(Problem problem, IPredictor? transformer, IReadOnlyList<string>? names)
+    /// <summary>The transformer (if any) and the task's baselines, or the models named in <paramref name="names"/> (refused as the parameter <c>models</c> when unknown).</summary>
+    public static List<IPredictor> SelectModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names)
     {
         var defaults = new List<IPredictor>();
         if (transformer != null) defaults.Add(transformer);
-        defaults.AddRange(BaselineSet.For(problem.Task, problem.NDims));
+        defaults.AddRange(problem.Task.Baselines());
         if (names is null || names.Count == 0) return defaults;
         var chosen = new List<IPredictor>();
         foreach (var n in names)
         {
-            if (n == Evaluation.ModelNames.Transformer)
-            {
-                chosen.Add(transformer ?? throw new InputException("--models transformer: needs a run folder"));
-                continue;
-            }
-            try { chosen.Add(defaults.FirstOrDefault(p => p.Name == n) ?? BaselineSet.ByName(n)); }
-            catch (ArgumentException)
-            {
-                throw new InputException($"--models: unknown model '{n}' (valid: {(transformer != null ? "transformer, " : "")}{string.Join(", ", BaselineSet.Ids)})");
-            }
+            if (n == InContextTransformer.Id)
+                chosen.Add(transformer ?? throw new ParameterException("models", $"'{n}': needs a run folder"));
+            else
+                chosen.Add(defaults.FirstOrDefault(p => p.Name == n) ?? Learners.TryCreate(n)
+                           ?? throw new ParameterException("models", $"'{n}': unknown model (valid: {(transformer != null ? InContextTransformer.Id + ", " : "")}{string.Join(", ", Learners.Ids)})"));
         }
         return chosen;
     }

@@ -177,15 +177,18 @@ public static class PyTorchCheckpoint
         });
     }
 
-    public static void WriteAtomically(string path, Hashtable table)
+    public static void WriteAtomically(string path, Hashtable table) =>
+        AtomicFile.Write(path, stream => PyTorchPickler.PickleStateDict(stream, table, leaveOpen: true));
+
+    /// <summary>The names of the model's parameters that hold NaN or infinity (a diverged run's).</summary>
+    public static List<string> NonFiniteTensors(InContextTransformer model)
     {
-        var tmp = path + ".tmp";
-        using (var stream = File.Create(tmp))
+        using var _ = no_grad();
+        return model.named_parameters().Where(p =>
         {
-            PyTorchPickler.PickleStateDict(stream, table, leaveOpen: true);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
+            using var finite = p.parameter.isfinite().all();
+            return !finite.item<bool>();
+        }).Select(p => p.name).ToList();
     }
 
     /// <summary>torch.save writes a zip archive: its first local file header starts with "PK\x03\x04".</summary>

@@ -1,5 +1,6 @@
 using InContext.Config;
-using InContext.Training;
+using InContext.Yaml;
+
 
 namespace InContext.Interop;
 

@@ -1,6 +1,6 @@
 using InContext.Config;
 using InContext.Models;
-using InContext.Training;
+
 using TorchSharp;
 using TorchSharp.Modules;
 
@@ -10,7 +10,8 @@ namespace InContext.Interop;
 /// <param name="Source">The checkpoint read (<c>state.pt</c> or <c>model_&lt;step&gt;.pt</c>).</param>
 /// <param name="TrainStep">The last completed step: the file's <c>train_step</c>, or the kept model's step.</param>
 /// <param name="AdamImported">Whether Adam's moments and step came along (only from a <c>state.pt</c>).</param>
-public sealed record ImportResult(RunFolder Run, RunConfig Config, string Source, int TrainStep, bool AdamImported)
+/// <param name="NonFinite">Parameters that hold NaN or infinity: the paper's run diverged; evaluation will refuse the model.</param>
+public sealed record ImportResult(RunFolder Run, RunConfig Config, string Source, int TrainStep, bool AdamImported, IReadOnlyList<string> NonFinite)
 {
     /// <summary>The step <c>icl train</c> continues at.</summary>
     public int NextStep => TrainStep + 1;
@@ -41,11 +42,23 @@ public static class ReferenceRunImport
 {
     public static ImportResult Import(string referenceDir, int? step, string outDir)
     {
+        var target0 = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir));
+        // A folder that exists may be a run another process is writing: refuse it naming the holder.
+        // The lock file is made only where the import may write (an empty folder); a folder that
+        // holds files is refused below without a file added to it.
+        var locked = File.Exists(Path.Combine(target0, RunLock.FileName))
+                     || Directory.Exists(target0) && !Directory.EnumerateFileSystemEntries(target0).Any();
+        using var hold = locked ? RunLock.Acquire(target0, "import") : null;
+        return ImportUnlocked(referenceDir, step, target0);
+    }
+
+    static ImportResult ImportUnlocked(string referenceDir, int? step, string outDir)
+    {
         var reference = new RunFolder(referenceDir);
         if (!Directory.Exists(reference.Path)) throw new InputException($"{reference.Path}: run folder not found");
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir));
         if (File.Exists(target)) throw new InputException($"{target}: is a file; --out names the new run folder");
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any(f => Path.GetFileName(f) != RunLock.FileName))
             throw new InputException($"{target}: already holds files; nothing overwritten (--out must be a new or empty folder)");
 
         var config = reference.LoadConfig();
@@ -71,13 +84,14 @@ public static class ReferenceRunImport
         }
 
         var run = WriteRunFolder(target, config, model, optimizer, trainStep);
-        return new ImportResult(run, config, source, trainStep, AdamImported: step == null);
+        return new ImportResult(run, config, source, trainStep, AdamImported: step == null, PyTorchCheckpoint.NonFiniteTensors(model));
     }
 
     static RunFolder WriteRunFolder(string target, RunConfig config, InContextTransformer model, Adam optimizer, int trainStep)
     {
         var parent = Path.GetDirectoryName(target) ?? throw new InputException($"{target}: expected a folder below a parent");
-        Directory.CreateDirectory(parent);
+        try { Directory.CreateDirectory(parent); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(parent, e); }
         var temp = Path.Combine(parent, $".{Path.GetFileName(target)}.import-{Guid.NewGuid().ToString("N")[..8]}");
         try
         {
@@ -85,12 +99,13 @@ public static class ReferenceRunImport
             Directory.CreateDirectory(staging.Path);
             config.Save(staging.ConfigPath);
             PyTorchCheckpoint.WriteState(staging.StatePath, model, optimizer, trainStep);
-            if (Directory.Exists(target)) Directory.Delete(target); // empty, checked above; fails if that changed since
+            if (Directory.Exists(target)) Directory.Delete(target, recursive: true); // holds at most our lock file, checked above
             Directory.Move(temp, target);
         }
-        catch
+        catch (Exception e)
         {
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            if (e is IOException or UnauthorizedAccessException) throw AtomicFile.StorageError(target, e);
             throw;
         }
         return new RunFolder(target);

@@ -1,5 +1,4 @@
 using InContext.Config;
-using InContext.Evaluation;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,7 +6,7 @@ using static TorchSharp.torch;
 namespace InContext.Models;
 
 /// <summary>
-/// The paper's <c>TransformerModel</c> (SPEC §4): prompts <c>x_1, ỹ_1, x_2, ỹ_2, ...</c> are
+/// The paper's <c>TransformerModel</c> : prompts <c>x_1, ỹ_1, x_2, ỹ_2, ...</c> are
 /// interleaved into <c>2n</c> rows, read in by a Linear, passed through GPT-2, read out by a
 /// Linear; the prediction for point <c>i</c> is the output at the row of <c>x_i</c>.
 /// Parameter names match the paper's checkpoint keys (<c>_read_in.weight</c>,
@@ -22,19 +21,27 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
     public ModelConfig Config { get; }
     public Device Device { get; }
 
+    /// <summary>
+    /// Builds the model and draws its initial weights from the CPU's global generator, then moves
+    /// it to <paramref name="device"/>: one seed gives the same initial model on every device.
+    /// </summary>
     public InContextTransformer(ModelConfig config, Device? device = null) : base("InContextTransformer")
     {
         Config = config;
         Device = device ?? CPU;
-        _read_in = nn.Linear(config.NDims, config.NEmbd, device: Device);
-        _backbone = new GPT2Backbone(2 * config.NPositions, config.NEmbd, config.NLayer, config.NHead, Device);
-        _read_out = nn.Linear(config.NEmbd, 1, device: Device);
+        _read_in = nn.Linear(config.NDims, config.NEmbd);
+        _backbone = new GPT2Backbone(2 * config.NPositions, config.NEmbd, config.NLayer, config.NHead, null);
+        _read_out = nn.Linear(config.NEmbd, 1);
         RegisterComponents();
         InitializeWeights();
+        if (Device.type != DeviceType.CPU) this.to(Device);
     }
 
-    public string Name => ModelNames.Transformer;
-    public string DisplayName => ModelNames.Display(Name);
+    /// <summary>The transformer's id in metrics.json and <c>--models</c>.</summary>
+    public const string Id = "transformer";
+
+    public string Name => Id;
+    public string DisplayName => "Transformer";
 
     /// <summary>
     /// GPT-2's initialisation of the backbone, as Hugging Face's <c>GPT2Model</c> applies it to its

@@ -30,9 +30,9 @@ public static class ContextCsv
         var names = Header(path, header.Text);
         var y = Array.FindIndex(names, n => n.Equals("y", StringComparison.OrdinalIgnoreCase));
         if (y < 0)
-            throw Error(path, "line 1 (header)", $"missing column 'y' (expected x1,...,xd,y; found {string.Join(",", names)})");
+            throw Error(path, "line 1 (header)", $"missing column 'y' (expected x1,...,xd,y; found {Printable.Escape(string.Join(",", names))})");
         if (y < names.Length - 1)
-            throw Error(path, $"line 1 (header), column {y + 2} '{names[y + 1]}'", "unexpected column after 'y' (expected x1,...,xd,y)");
+            throw Error(path, $"line 1 (header), column {y + 2} '{Printable.Escape(names[y + 1])}'", "unexpected column after 'y' (expected x1,...,xd,y)");
         var dims = CheckInputs(path, names, y, "x1,...,xd,y");
         if (maxDims is { } md && dims > md)
             throw Error(path, "line 1 (header)", $"{dims} input columns x1..x{dims}; the model takes at most n_dims = {md}");
@@ -79,8 +79,12 @@ public static class ContextCsv
 
     static (Line header, List<Line> rows) Lines(string path)
     {
+        if (Directory.Exists(path)) throw new InputException($"{path}: is a folder, expected a CSV file");
         if (!File.Exists(path)) throw new InputException($"{path}: file not found");
-        var lines = File.ReadAllLines(path).Select((text, i) => new Line(i + 1, text)).ToList();
+        string[] text;
+        try { text = File.ReadAllLines(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(path, e); }
+        var lines = text.Select((t, i) => new Line(i + 1, t)).ToList();
         if (lines.Count == 0 || lines[0].Text.Trim().Length == 0)
             throw Error(path, "line 1", "expected a header (x1,...,xd,y for a context, x1,...,xd for queries), found an empty line");
         return (lines[0], lines.Skip(1).Where(l => l.Text.Trim().Length > 0).ToList());
@@ -93,7 +97,7 @@ public static class ContextCsv
     {
         for (var j = 0; j < count; j++)
             if (!names[j].Equals($"x{j + 1}", StringComparison.OrdinalIgnoreCase))
-                throw Error(path, $"line 1 (header), column {j + 1}", $"expected 'x{j + 1}', found '{names[j]}' (expected {expected})");
+                throw Error(path, $"line 1 (header), column {j + 1}", $"expected 'x{j + 1}', found '{Printable.Escape(names[j])}' (expected {expected})");
         if (count == 0) throw Error(path, "line 1 (header)", $"no input columns (expected {expected})");
         return count;
     }
@@ -106,14 +110,14 @@ public static class ContextCsv
             if (cells.Length < names.Length)
                 throw Error(path, where, $"missing column {cells.Length + 1} '{names[cells.Length]}' (expected {names.Length} values: {string.Join(",", names)})");
             if (cells.Length > names.Length)
-                throw Error(path, $"{where}, column {names.Length + 1}", $"extra value '{cells[names.Length].Trim()}' (expected {names.Length} values: {string.Join(",", names)})");
+                throw Error(path, $"{where}, column {names.Length + 1}", $"extra value '{Printable.Escape(cells[names.Length].Trim())}' (expected {names.Length} values: {string.Join(",", names)})");
             return cells.Select((cell, j) =>
             {
                 var text = cell.Trim();
                 if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
-                    throw Error(path, $"{where}, column {j + 1} '{names[j]}'", $"expected a finite number, found '{text}'");
+                    throw Error(path, $"{where}, column {j + 1} '{Printable.Escape(names[j])}'", $"expected a finite number, found '{Printable.Escape(text)}'");
                 if (Math.Abs(v) > float.MaxValue)
-                    throw Error(path, $"{where}, column {j + 1} '{names[j]}'", $"expected a number within ±3.4e38 (the model's float32), found '{text}'");
+                    throw Error(path, $"{where}, column {j + 1} '{Printable.Escape(names[j])}'", $"expected a number within ±3.4e38 (the model's float32), found '{text}'");
                 return v;
             }).ToArray();
         }).ToArray();

@@ -1,6 +1,7 @@
 using InContext.Baselines;
 using InContext.Evaluation;
-using InContext.Training;
+using InContext.Config;
+using InContext.Interop;
 using static TorchSharp.torch;
 
 namespace InContext.Probing;
@@ -46,7 +47,7 @@ public sealed class InContextRegressor : IDisposable
     }
 
     /// <summary>A baseline by its metrics.json id (<c>least_squares</c>, <c>knn_3</c>, <c>lasso_0.01</c>, ...).</summary>
-    public static InContextRegressor Baseline(string id, TrainingDistribution? training = null) => new(BaselineSet.ByName(id), training);
+    public static InContextRegressor Baseline(string id, TrainingDistribution? training = null) => new(Learners.Create(id), training);
 
     public IPredictor Model { get; }
     public TrainingDistribution? Training { get; }

@@ -1,10 +1,10 @@
 using System.Globalization;
 using InContext.Config;
+using InContext.Interop;
 using InContext.Evaluation;
 using InContext.Reports;
 using InContext.Sampling;
 using InContext.Tasks;
-using InContext.Training;
 using static TorchSharp.torch;
 
 namespace InContext.Probing;
@@ -23,16 +23,16 @@ public sealed record ProbeOptions(
     double? Noise = null, double? Bias = null, string? Strategy = null);
 
 /// <summary>A probe's evaluation, the problem it posed and the error per model and position.</summary>
-public sealed record ProbeResult(EvaluationSpec Evaluation, RunEvaluation.Problem Problem, MetricsFile Metrics)
+public sealed record ProbeResult(EvaluationSpec Evaluation, EvaluationProblem Problem, MetricsFile Metrics)
 {
     /// <summary>The input dims that carry values.</summary>
-    public int ActiveDims => Evaluation.ActiveDims ?? Problem.NDims;
+    public int ActiveDims => Evaluation.Dims;
 
     /// <summary>Per model id, the error statistics per position.</summary>
     public IReadOnlyDictionary<string, PositionStats> Errors => Metrics.Evaluations[Evaluation.Name];
 
     /// <summary>How tables and figures normalise the error: the probed task at the active dims (predicting 0 scores 1 when unscaled).</summary>
-    public PlotSettings Settings(string runName) => RunPlots.SettingsOf(Problem.Task, Problem.TaskKwargs, ActiveDims, runName);
+    public PlotSettings Settings(string runName) => PlotSettings.For(Evaluation.Task, ActiveDims, runName);
 }
 
 /// <summary>
@@ -42,67 +42,65 @@ public sealed record ProbeResult(EvaluationSpec Evaluation, RunEvaluation.Proble
 /// (<c>standard</c>, <c>scale-y=3</c>, <c>random_quadrants</c>; parts joined by commas when
 /// several are given). Like every evaluation it draws its prompts from the seed alone: a probe of
 /// the run's own distribution reproduces eval's standard numbers exactly, and two probes of one
-/// seed differ by their shifts alone (e.g. <c>--scale-y 3</c> multiplies least squares' error by
-/// exactly 9), not by sampling noise.
+/// seed differ by their shifts alone (e.g. <c>scale_y 3</c> multiplies least squares' error by
+/// exactly 9), not by sampling noise. Parameters out of range are refused under the names of
+/// <see cref="ProbeOptions"/> in snake case (<c>points</c>, <c>scale_x</c>...).
 /// </summary>
 public static class Probe
 {
     static string Num(double c) => c.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The evaluation of <paramref name="shift"/> for a run, and the problem (task, dims, points) it poses.</summary>
-    public static (EvaluationSpec spec, RunEvaluation.Problem problem) Build(RunConfig config, ProbeOptions shift, long seed = 0)
+    public static (EvaluationSpec spec, EvaluationProblem problem) Build(RunConfig config, ProbeOptions shift, long seed = 0)
     {
         var nDims = config.Model.NDims;
         var nPositions = config.Model.NPositions;
-        var task = shift.Task ?? config.Training.Task;
-        if (!TaskRegistry.Names.Contains(task))
-            throw new InputException($"--task {task}: unknown (valid: {string.Join(", ", TaskRegistry.Names)})");
-        var kwargs = new Dictionary<string, object?>(task == config.Training.Task ? config.Training.TaskKwargs : new());
+        var trained = config.CreateTask();
+        FunctionClass task;
+        if (shift.Task is null || shift.Task == trained.Name) task = trained;
+        else if (!TaskRegistry.Names.Contains(shift.Task))
+            throw new ParameterException("task", $"{shift.Task}: unknown (valid: {string.Join(", ", TaskRegistry.Names)})");
+        else task = TaskRegistry.CreateDefault(shift.Task, nDims);
         var points = shift.Points ?? config.Training.Curriculum.Points.End;
         if (points < 1 || points > nPositions)
-            throw new InputException($"--points {points}: the model reads prompts of 1 to n_positions = {nPositions} points");
+            throw new ParameterException("points", $"{points}: the model reads prompts of 1 to n_positions = {nPositions} points");
         if (shift.NDims is { } d && (d < 1 || d > nDims))
-            throw new InputException($"--n-dims {d}: the model takes 1 to n_dims = {nDims} input dims");
+            throw new ParameterException("n_dims", $"{d}: the model takes 1 to n_dims = {nDims} input dims");
         var strategy = shift.Strategy is null ? PromptingStrategy.Standard
             : PromptingStrategy.All.FirstOrDefault(s => s.Name == shift.Strategy)
-              ?? throw new InputException($"--strategy {shift.Strategy}: unknown (valid: {string.Join(", ", PromptingStrategy.All.Select(s => s.Name))})");
-        Positive("--scale-x", shift.ScaleX);
-        Positive("--scale-y", shift.ScaleY);
+              ?? throw new ParameterException("strategy", $"{shift.Strategy}: unknown (valid: {string.Join(", ", PromptingStrategy.All.Select(s => s.Name))})");
+        Positive("scale_x", shift.ScaleX);
+        Positive("scale_y", shift.ScaleY);
         if (shift.ScaleY is { } sy)
-        {
-            if (task == "decision_tree") throw new InputException("--scale-y: decision_tree has no output scale (its leaves are N(0, 1))");
-            kwargs["scale"] = sy;
-        }
+            task = task.WithScale(sy) ?? throw new ParameterException("scale_y", $"{Num(sy)}: {task.Name} has no output scale");
         if (shift.Noise is { } noise)
         {
-            if (!double.IsFinite(noise) || noise < 0) throw new InputException($"--noise {Num(noise)}: expected a number ≥ 0");
-            if (task == "linear_classification") throw new InputException("--noise: linear_classification has ±1 labels; output noise is not defined for them");
+            if (!double.IsFinite(noise) || noise < 0) throw new ParameterException("noise", $"{Num(noise)}: expected a number ≥ 0");
+            if (!task.AcceptsOutputNoise) throw new ParameterException("noise", $"{Num(noise)}: {task.Name} has ±1 labels; output noise is not defined for them");
+            if (noise > 0) task = new NoisyOutputs(task, noise);
         }
-        if (shift.Bias is { } b && !double.IsFinite(b)) throw new InputException($"--bias {Num(b)}: expected a finite number");
-        try { TaskRegistry.Create(task, new Section("--task " + task, "task_kwargs", kwargs), nDims); }
-        catch (ConfigException e) { throw new InputException($"--task {task}: the run's task_kwargs do not apply ({e.Message})"); }
+        if (shift.Bias is { } b && !double.IsFinite(b)) throw new ParameterException("bias", $"{Num(b)}: expected a finite number");
 
         Tensor? scale = null;
         if (shift.ScaleX is { } sx)
         {
-            using var g = new Generator((ulong)seed + 12345);
-            scale = Transformations.SampleTransformation(Enumerable.Repeat(sx, nDims).ToArray(), false, g);
+            using var g = new Generator(Seeds.InputTransformations(seed));
+            scale = Evaluations.ScaleX(nDims, sx, g);
         }
         var parts = new List<string>();
         if (strategy != PromptingStrategy.Standard) parts.Add(strategy.Name);
-        if (task != config.Training.Task) parts.Add(task);
+        if (shift.Task is { } other && other != trained.Name) parts.Add(other);
         if (points != config.Training.Curriculum.Points.End) parts.Add($"points={points}");
         if (shift.NDims is { } active && active < nDims) parts.Add($"n-dims={active}");
-        if (shift.ScaleX is { } x) parts.Add($"scale-x={Num(x)}");
-        if (shift.ScaleY is { } y) parts.Add($"scale-y={Num(y)}");
+        if (shift.ScaleX is { } x) parts.Add(Evaluations.ScaleXName(x));
+        if (shift.ScaleY is { } y) parts.Add(Evaluations.ScaleYName(y));
         if (shift.Noise is { } s and > 0) parts.Add($"noise={Num(s)}");
         if (shift.Bias is { } bias and not 0) parts.Add($"bias={Num(bias)}");
         var spec = new EvaluationSpec(
-            parts.Count == 0 ? "standard" : string.Join(",", parts), task, kwargs, strategy, scale,
+            parts.Count == 0 ? "standard" : string.Join(",", parts), task, strategy, scale,
             shift.Bias is { } bb and not 0 ? full(nDims, bb) : null,
-            shift.NDims is { } a && a < nDims ? a : null,
-            shift.Noise ?? 0);
-        return (spec, new RunEvaluation.Problem(task, kwargs, nDims, points));
+            shift.NDims is { } a && a < nDims ? a : null);
+        return (spec, new EvaluationProblem(task, points));
     }
 
     /// <summary>
@@ -118,7 +116,7 @@ public static class Probe
         using var model = run.LoadModel(device, step);
         var predictors = RunEvaluation.SelectModels(problem, model, models);
         var metrics = new MetricsFile();
-        Evaluator.Run([spec], predictors, problem.NDims, problem.NPoints, settings, metrics, progress: progress);
+        Evaluator.Run([spec], predictors, problem.NPoints, settings, metrics, progress: progress);
         return new ProbeResult(spec, problem, metrics);
     }
 
@@ -136,11 +134,11 @@ public static class Probe
     {
         var format = Path.GetExtension(path).TrimStart('.').ToLowerInvariant();
         return FigureExport.Formats.Contains(format) ? format
-            : throw new InputException($"--plot {path}: expected a file name ending in {string.Join(" or ", FigureExport.Formats.Select(f => "." + f))}");
+            : throw new ParameterException("plot", $"{path}: expected a file name ending in {string.Join(" or ", FigureExport.Formats.Select(f => "." + f))}");
     }
 
     static void Positive(string option, double? value)
     {
-        if (value is { } v && !(double.IsFinite(v) && v > 0)) throw new InputException($"{option} {Num(v)}: expected a positive number");
+        if (value is { } v && !(double.IsFinite(v) && v > 0)) throw new ParameterException(option, $"{Num(v)}: expected a positive number");
     }
 }

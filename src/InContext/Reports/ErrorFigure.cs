@@ -11,8 +11,6 @@ namespace InContext.Reports;
 public static class ErrorFigure
 {
     public const string XLabel = "in-context examples";
-    public const string YLabel = "squared error (normalised)";
-    public const string TrivialLabel = "predicting 0";
     public static readonly Color TrivialColor = Color.FromHex("#808080");
     const float LineWidth = 2.5f;
     const double BandOpacity = 0.22;
@@ -20,7 +18,7 @@ public static class ErrorFigure
     /// <summary>The paper's y-axis stops at 1.25; it grows only when most of the plotted means lie above that.</summary>
     const double PaperTop = 1.25;
 
-    public static Plot Build(string evaluationName, IReadOnlyList<ErrorCurve> curves)
+    public static Plot Build(string evaluationName, IReadOnlyList<ErrorCurve> curves, PlotSettings settings)
     {
         var plot = new Plot();
         FigureStyle.Apply(plot);
@@ -34,15 +32,15 @@ public static class ErrorFigure
             band.LineWidth = 0;
             var line = plot.Add.ScatterLine(xs, curve.Mean, color);
             line.LineWidth = LineWidth;
-            line.LegendText = ModelNames.Display(curve.ModelId);
+            line.LegendText = ModelDisplay.Name(curve.ModelId);
         }
 
-        var trivial = plot.Add.HorizontalLine(1, 1.5f, TrivialColor, LinePattern.Dashed);
-        trivial.LegendText = TrivialLabel;
+        var trivial = plot.Add.HorizontalLine(settings.ReferenceLevel, 1.5f, TrivialColor, LinePattern.Dashed);
+        trivial.LegendText = settings.ReferenceLabel;
 
         plot.Title(evaluationName);
         plot.XLabel(XLabel);
-        plot.YLabel(YLabel);
+        plot.YLabel(settings.ValueLabel);
         int positions = curves.Count == 0 ? 1 : curves.Max(c => c.Mean.Length);
         plot.Axes.SetLimits(-0.5, Math.Max(positions - 0.5, 1), -0.1, Top(curves));
         plot.ShowLegend(Alignment.UpperRight);

@@ -30,11 +30,9 @@ public static class FigureExport
     /// <summary>Writes <paramref name="figure"/> to <paramref name="path"/> in <paramref name="format"/> ("png" or "svg"), through a temporary file.</summary>
     public static void Save(IMultiplot figure, string path, string format = "png", int width = DefaultWidth, int height = DefaultHeight)
     {
-        var tmp = path + ".tmp";
         if (CheckFormat(format) == "png")
-            File.WriteAllBytes(tmp, Png(figure, width, height));
+            AtomicFile.WriteAllBytes(path, Png(figure, width, height));
         else
-            File.WriteAllText(tmp, Svg(figure, width, height));
-        File.Move(tmp, path, overwrite: true);
+            AtomicFile.WriteAllText(path, Svg(figure, width, height));
     }
 }

@@ -47,7 +47,7 @@ public static class Figures
     {
         var curves = ErrorCurve.ForEvaluation(evaluation, settings, models);
         if (curves.Count == 0) return false;
-        FigureExport.Save(new ScottPlot.Multiplot(ErrorFigure.Build(evaluationName, curves)), path, format, width, height);
+        FigureExport.Save(new ScottPlot.Multiplot(ErrorFigure.Build(evaluationName, curves, settings)), path, format, width, height);
         return true;
     }
 

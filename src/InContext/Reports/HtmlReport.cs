@@ -46,9 +46,7 @@ public static class HtmlReport
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
         Directory.CreateDirectory(dir);
-        var tmp = outPath + ".tmp";
-        File.WriteAllText(tmp, html, new UTF8Encoding(false));
-        File.Move(tmp, outPath, overwrite: true);
+        AtomicFile.WriteAllText(outPath, html);
     }
 
     static string Render(IReadOnlyList<(ReportRun Run, MetricsFile Metrics, IReadOnlyList<LogRow>? Log)> runs, int width, int height)
@@ -92,9 +90,7 @@ public static class HtmlReport
         var s = run.Settings;
         html.Append($"<h2>{E(s.RunName)}</h2>\n<p class=\"dir\">{E(run.RunDir)}</p>\n");
         html.Append("<table class=\"config\">\n<tbody>\n");
-        var rows = new List<KeyValuePair<string, string>> { new("task", s.Task), new("n_dims", s.NDims.ToString()) };
-        rows.AddRange(run.Config.Where(kv => kv.Key is not ("task" or "n_dims")));
-        foreach (var (key, value) in rows)
+        foreach (var (key, value) in run.Config)
             html.Append($"<tr><th scope=\"row\">{E(key)}</th><td>{E(value)}</td></tr>\n");
         html.Append("</tbody>\n</table>\n");
     }
@@ -113,20 +109,20 @@ public static class HtmlReport
             html.Append("<p class=\"absent\">none of the chosen models</p>\n");
             return;
         }
-        Image(html, FigureExport.Png(new ScottPlot.Multiplot(ErrorFigure.Build(name, curves)), width, height), $"{name}: {run.Settings.RunName}", width, height);
-        Table(html, new ErrorTable(curves, run.Settings.NDims), name);
+        Image(html, FigureExport.Png(new ScottPlot.Multiplot(ErrorFigure.Build(name, curves, run.Settings)), width, height), $"{name}: {run.Settings.RunName}", width, height);
+        Table(html, new ErrorTable(curves, run.Settings), name);
     }
 
     static void Table(StringBuilder html, ErrorTable table, string evaluation)
     {
-        html.Append($"<table class=\"errors\" data-evaluation=\"{E(evaluation)}\">\n<caption>squared error (normalised) after k in-context examples; lowest in bold</caption>\n<thead>\n<tr><th>model \\ k</th>");
+        html.Append($"<table class=\"errors\" data-evaluation=\"{E(evaluation)}\">\n<caption>{E(table.Caption)}</caption>\n<thead>\n<tr><th>model \\ k</th>");
         foreach (var k in table.Columns)
             html.Append($"<th class=\"num\">{k}</th>");
         html.Append("</tr>\n</thead>\n<tbody>\n");
         foreach (var curve in table.Curves)
         {
             var color = ModelPalette.For(curve.ModelId).ToHex();
-            html.Append($"<tr data-model=\"{E(curve.ModelId)}\"><th scope=\"row\"><span class=\"swatch\" style=\"background: {color};\"></span>{E(ModelNames.Display(curve.ModelId))}</th>");
+            html.Append($"<tr data-model=\"{E(curve.ModelId)}\"><th scope=\"row\"><span class=\"swatch\" style=\"background: {color};\"></span>{E(ModelDisplay.Name(curve.ModelId))}</th>");
             for (int c = 0; c < table.Columns.Count; c++)
             {
                 var value = ErrorTable.Value(curve, table.Columns[c]);

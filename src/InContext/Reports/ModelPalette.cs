@@ -1,5 +1,6 @@
 using System.Text;
-using InContext.Evaluation;
+using InContext.Baselines;
+using InContext.Models;
 using ScottPlot;
 
 namespace InContext.Reports;
@@ -20,19 +21,19 @@ public static class ModelPalette
     {
         var known = new Dictionary<string, Color>
         {
-            [ModelNames.Transformer] = Color.FromHex("#0173B2"),
-            [ModelNames.LeastSquares] = Color.FromHex("#DE8F05"),
-            [ModelNames.Knn(3)] = Color.FromHex("#029E73"),
-            [ModelNames.Averaging] = Color.FromHex("#D55E00"),
-            [ModelNames.NeuralNetGd] = Color.FromHex("#CC78BC"),
-            [ModelNames.TreeDepth4] = Color.FromHex("#CA9161"),
-            [ModelNames.Tree] = Color.FromHex("#56B4E9"),
-            [ModelNames.BoostedTrees] = Color.FromHex("#7B3294"),
-            [ModelNames.BoostedTreesLightGbm] = Color.FromHex("#B15928"),
+            [InContextTransformer.Id] = Color.FromHex("#0173B2"),
+            [LeastSquares.Id] = Color.FromHex("#DE8F05"),
+            [NearestNeighbours.IdOf(3)] = Color.FromHex("#029E73"),
+            [Averaging.Id] = Color.FromHex("#D55E00"),
+            [GradientDescentNet.Id] = Color.FromHex("#CC78BC"),
+            [GreedyTree.IdOfDepth(4)] = Color.FromHex("#CA9161"),
+            [GreedyTree.Id] = Color.FromHex("#56B4E9"),
+            [BoostedTrees.Id] = Color.FromHex("#7B3294"),
+            [LightGbmBoostedTrees.Id] = Color.FromHex("#B15928"),
         };
         string[] lasso = { "#A6A000", "#E7298A", "#5C3A1E", "#17BECF", "#2F4F4F" };
-        foreach (var (alpha, hex) in ModelNames.LassoAlphas.Zip(lasso))
-            known[ModelNames.Lasso(alpha)] = Color.FromHex(hex);
+        foreach (var (alpha, hex) in Lasso.PaperAlphas.Zip(lasso))
+            known[Lasso.IdOf(alpha)] = Color.FromHex(hex);
         return known;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using InContext.Evaluation;
+using InContext.Baselines;
+using InContext.Models;
 
 namespace InContext.Reports;
 
@@ -15,18 +16,18 @@ public static partial class PaperModelIds
     /// <summary>Our id for one of the paper's model names, or null when the name is not one of its patterns.</summary>
     public static string? OurId(string paperName)
     {
-        if (paperName.StartsWith("gpt2_embd=")) return ModelNames.Transformer;
-        if (paperName.StartsWith("gd_model_")) return ModelNames.NeuralNetGd;
+        if (paperName.StartsWith("gpt2_embd=")) return InContextTransformer.Id;
+        if (paperName.StartsWith("gd_model_")) return GradientDescentNet.Id;
         switch (paperName)
         {
-            case "OLS_driver=None": return ModelNames.LeastSquares;
-            case "decision_tree_max_depth=4": return ModelNames.TreeDepth4;
-            case "decision_tree_max_depth=None": return ModelNames.Tree;
-            case "xgboost": return ModelNames.BoostedTrees;
+            case "OLS_driver=None": return LeastSquares.Id;
+            case "decision_tree_max_depth=4": return GreedyTree.IdOfDepth(4);
+            case "decision_tree_max_depth=None": return GreedyTree.Id;
+            case "xgboost": return BoostedTrees.Id;
         }
-        if (Knn().Match(paperName) is { Success: true } knn) return ModelNames.Knn(int.Parse(knn.Groups[1].Value, CultureInfo.InvariantCulture));
+        if (Knn().Match(paperName) is { Success: true } knn) return NearestNeighbours.IdOf(int.Parse(knn.Groups[1].Value, CultureInfo.InvariantCulture));
         if (Lasso().Match(paperName) is { Success: true } lasso && double.TryParse(lasso.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var alpha))
-            return ModelNames.Lasso(alpha);
+            return Baselines.Lasso.IdOf(alpha);
         return null;
     }
 

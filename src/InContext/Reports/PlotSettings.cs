@@ -1,40 +1,26 @@
+using InContext.Tasks;
+
 namespace InContext.Reports;
 
 /// <summary>
-/// What a plot needs to know about the run it shows: the task decides how squared error is
-/// normalised and how many in-context examples are worth showing (the paper's plotting rules).
+/// What a figure or a table needs to know about the errors it shows, all from the function
+/// class's own facts: what the metric is divided by (the paper's normalisation, so that
+/// predicting 0 scores 1), how many positions are worth showing, the metric's name and direction,
+/// and the reference line.
 /// </summary>
-/// <param name="Task">The task name as in the config, e.g. <c>linear_regression</c>.</param>
-/// <param name="NDims">The dimension d of the inputs (the curriculum's end value).</param>
-/// <param name="Sparsity">The number of non-zero weights for <c>sparse_linear_regression</c> (default 3).</param>
 /// <param name="RunName">A short name for the run, shown in titles and the report.</param>
-public sealed record PlotSettings(string Task, int NDims, int? Sparsity, string RunName)
+/// <param name="NDims">The input dims that carry values (tables show 1, d/2, d and 2d examples).</param>
+public sealed record PlotSettings(
+    string RunName, int NDims, double Normaliser, int MaxPositions, string MetricName, bool HigherIsBetter,
+    double ReferenceLevel, string ReferenceLabel)
 {
-    /// <summary>The paper's default sparsity, used when the config does not name one.</summary>
-    public const int DefaultSparsity = 3;
+    public static PlotSettings For(FunctionClass task, int activeDims, string runName) =>
+        new(runName, activeDims, task.ErrorNormaliser(activeDims), task.PlotPositions(activeDims), task.MetricName, task.HigherIsBetter,
+            task.ReferenceLine.Level, task.ReferenceLine.Label);
 
-    static readonly HashSet<string> LinearTasks = new()
-    {
-        "linear_regression", "sparse_linear_regression", "noisy_linear_regression",
-        "linear_classification", "quadratic_regression",
-    };
+    /// <summary>The y-axis label: a normalised error says so.</summary>
+    public string ValueLabel => Normaliser == 1 && MetricName != "squared error" ? MetricName : $"{MetricName} (normalised)";
 
-    /// <summary>
-    /// The error of predicting 0 for every query, by which squared error is divided so that
-    /// the trivial predictor sits at 1: the sparsity for sparse regression (the variance of
-    /// <c>x·w</c> with that many unit weights), 1 for decision trees (unit-variance leaves),
-    /// d otherwise.
-    /// </summary>
-    public double Normaliser => Task switch
-    {
-        "sparse_linear_regression" => Sparsity ?? DefaultSparsity,
-        "decision_tree" => 1,
-        _ => NDims,
-    };
-
-    /// <summary>
-    /// How many positions (0, 1, ... in-context examples) a plot shows at most: 2d+1 for the
-    /// linear tasks, where everything interesting happens around d examples, 100 otherwise.
-    /// </summary>
-    public int MaxPositions => LinearTasks.Contains(Task) ? 2 * NDims + 1 : 100;
+    /// <summary>How a table's title names its values: <c>squared error / 5</c>, or the metric alone when nothing divides it.</summary>
+    public string ValueTitle => Normaliser == 1 ? MetricName : $"{MetricName} / {Normaliser:G3}";
 }

@@ -15,6 +15,6 @@ public sealed record ReportRun(
     /// <summary>A run whose metrics.json and train_log.csv sit in <paramref name="runDir"/>, as the trainer and evaluator leave them.</summary>
     public static ReportRun InFolder(string runDir, PlotSettings settings, IReadOnlyList<KeyValuePair<string, string>> config,
         IReadOnlyList<string>? models = null) =>
-        new(runDir, settings, config, Path.Combine(runDir, RunInputs.MetricsFileName),
-            Path.Combine(runDir, RunInputs.TrainLogFileName), models);
+        new(runDir, settings, config, Path.Combine(runDir, RunFolder.MetricsFileName),
+            Path.Combine(runDir, RunFolder.TrainLogFileName), models);
 }

@@ -9,18 +9,14 @@ namespace InContext.Reports;
 /// </summary>
 public static class RunInputs
 {
-    public const string MetricsFileName = "metrics.json";
-    public const string TrainLogFileName = "train_log.csv";
-
     public static MetricsFile LoadMetrics(string metricsPath)
     {
         if (!File.Exists(metricsPath))
         {
             var runDir = Path.GetDirectoryName(Path.GetFullPath(metricsPath)) ?? ".";
-            throw new ReportInputException($"{metricsPath}: not found; run `icl eval {runDir}` first");
+            throw new ReportInputException($"{metricsPath}: not found; evaluate the run first");
         }
-        try { return MetricsFile.Load(metricsPath); }
-        catch (InvalidDataException e) { throw new ReportInputException(e.Message, e); }
+        return MetricsFile.Load(metricsPath);
     }
 
     /// <summary>The logged steps, or null when there is no log (the training curve is then left out).</summary>

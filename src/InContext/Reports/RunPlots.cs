@@ -1,17 +1,12 @@
 using System.Globalization;
 using InContext.Config;
-using InContext.Training;
 
 namespace InContext.Reports;
 
 /// <summary>The figures and report entry of a run folder, from its config, metrics.json and train_log.csv.</summary>
 public static class RunPlots
 {
-    public static PlotSettings SettingsOf(RunConfig config, string name) =>
-        SettingsOf(config.Training.Task, config.Training.TaskKwargs, config.Model.NDims, name);
-
-    public static PlotSettings SettingsOf(string task, Dictionary<string, object?> taskKwargs, int nDims, string name) =>
-        new(task, nDims, new Section("config", "training.task_kwargs", taskKwargs).IntOrNull("sparsity"), name);
+    public static PlotSettings SettingsOf(RunConfig config, string name) => PlotSettings.For(config.CreateTask(), config.Model.NDims, name);
 
     /// <summary>Writes every figure of the run (default: into its <c>plots/</c>); returns the files.</summary>
     public static IReadOnlyList<string> Write(RunFolder run, string? outDir = null, IReadOnlyList<string>? models = null, string format = "png")
@@ -28,7 +23,7 @@ public static class RunPlots
         var t = c.Training;
         var brief = new List<KeyValuePair<string, string>>
         {
-            new("task", t.Task + (t.TaskKwargs.Count > 0 ? " " + string.Join(", ", t.TaskKwargs.Select(kv => $"{kv.Key}={Text(kv.Value)}")) : "")),
+            new("task", c.CreateTask().Describe()),
             new("model", $"{m.NEmbd} embd / {m.NLayer} layers / {m.NHead} heads"),
             new("dims, points", $"d={m.NDims}, {t.Curriculum.Points.End} points (n_positions {m.NPositions})"),
             new("training", $"{t.TrainSteps} steps, batch {t.BatchSize}, lr {t.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {t.Seed}"),
@@ -36,11 +31,4 @@ public static class RunPlots
         };
         return ReportRun.InFolder(run.Path, SettingsOf(c, run.Name), brief, models);
     }
-
-    static string Text(object? v) => v switch
-    {
-        YamlTree.Scalar s => s.Text,
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => v?.ToString() ?? "null",
-    };
 }

@@ -1,3 +1,5 @@
+using InContext.Baselines;
+using InContext.Yaml;
 using static TorchSharp.torch;
 
 namespace InContext.Tasks;
@@ -6,12 +8,24 @@ namespace InContext.Tasks;
 /// A complete binary tree of <c>depth</c>: inner node <c>i</c> tests one coordinate (uniform
 /// in <c>[0, d)</c>) for <c>&gt; 0</c>; true goes right (child <c>2i+2</c>), false left
 /// (<c>2i+1</c>); the leaf reached holds an <c>N(0,1)</c> value. As in the paper, node
-/// arrays have <c>2^(depth+1) − 1</c> entries indexed by node number.
+/// arrays have <c>2^(depth+1) − 1</c> entries indexed by node number. Compared with greedy
+/// tree learning and gradient boosting; its outputs have no scale.
 /// </summary>
-public sealed class DecisionTree(int nDims, int depth = 4) : FunctionClass(nDims)
+public sealed class DecisionTree(int nDims, int depth = DecisionTree.DefaultDepth) : FunctionClass(nDims)
 {
+    public const int DefaultDepth = 4;
+
     public int Depth { get; } = depth;
     public override string Name => "decision_tree";
+
+    public static DecisionTree FromKwargs(Section k, int nDims)
+    {
+        var depth = k.Int("depth", DefaultDepth);
+        if (depth < 1 || depth > 20) throw k.Error("depth", $"must be between 1 and 20, found {depth}");
+        return new DecisionTree(nDims, depth);
+    }
+
+    public override IReadOnlyDictionary<string, object> Kwargs => new Dictionary<string, object> { ["depth"] = Depth };
 
     public override FunctionBatch SampleFunctions(int count, Generator generator, int activeDims)
     {
@@ -36,4 +50,11 @@ public sealed class DecisionTree(int nDims, int depth = 4) : FunctionClass(nDims
         }
         return functions["values"].to(xs.device).gather(1, node).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The leaves are N(0, 1): predicting 0 errs by 1 whatever the dims.</summary>
+    public override double ErrorNormaliser(int activeDims) => 1;
+    public override double? OutputStd(int activeDims) => 1;
+
+    public override IEnumerable<IPredictor> Baselines() =>
+        base.Baselines().Concat([new GreedyTree(4), new GreedyTree(null), new BoostedTrees()]);
 }

@@ -1,3 +1,4 @@
+using InContext.Baselines;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,11 +33,15 @@ public sealed class FunctionBatch : IDisposable
 }
 
 /// <summary>
-/// A function class of the paper (SPEC §3): how to draw functions and how to evaluate them.
-/// Each class only says how to sample parameters and evaluate them; pools (<c>num_tasks</c>)
-/// and per-prompt seeds (<c>num_training_examples</c>) are handled once, here.
-/// Everything runs on CPU with an explicit generator, so a batch depends only on its seed;
-/// the caller moves xs and ys to the model's device.
+/// A function class of the paper: how to draw functions and evaluate them, and every fact the
+/// rest of the program needs about the class: its loss and metric, what its errors are divided
+/// by, how far its figures reach, the spread of its outputs, its baselines and the evaluations
+/// that apply to it. A new class is one file deriving from this one and one line in
+/// <see cref="TaskRegistry"/>; nothing else names it.
+/// <para>
+/// Everything is drawn on the CPU from an explicit generator, so a batch depends only on its
+/// seed; the caller moves xs and ys to the model's device.
+/// </para>
 /// </summary>
 public abstract class FunctionClass
 {
@@ -47,11 +52,28 @@ public abstract class FunctionClass
     /// <summary>Registry name, e.g. <c>linear_regression</c>.</summary>
     public abstract string Name { get; }
 
+    /// <summary>The class's settings with their effective values (defaults included), as <c>task_kwargs</c> names them.</summary>
+    public abstract IReadOnlyDictionary<string, object> Kwargs { get; }
+
+    /// <summary>One line naming the class and its settings, e.g. <c>sparse_linear_regression(sparsity=3, scale=1)</c>; equal lines mean equal distributions.</summary>
+    public string Describe() =>
+        Name + "(" + string.Join(", ", Kwargs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={Format(kv.Value)}")) + ")";
+
+    static string Format(object value) => value switch
+    {
+        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
     /// <summary>Draws <paramref name="count"/> functions. <paramref name="activeDims"/> is the curriculum's current dims.</summary>
     public abstract FunctionBatch SampleFunctions(int count, Generator generator, int activeDims);
 
     /// <summary>Evaluates one function per prompt: xs <c>[b, n, d]</c> → ys <c>[b, n]</c>.</summary>
     public abstract Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator);
+
+    // ---- how predictions are scored
 
     /// <summary>The evaluation metric per prompt and position (squared error unless the class says otherwise).</summary>
     public virtual Tensor Metric(Tensor predictions, Tensor ys) => (predictions - ys).square();
@@ -62,7 +84,47 @@ public abstract class FunctionClass
     /// <summary>The name of <see cref="Metric"/>, for tables and plots.</summary>
     public virtual string MetricName => "squared error";
 
-    /// <summary>Draws each prompt's function from its own seed (seed fixes the function, SPEC §3).</summary>
+    /// <summary>Whether a larger metric is better (accuracy) or worse (an error).</summary>
+    public virtual bool HigherIsBetter => false;
+
+    /// <summary>
+    /// What the metric is divided by in tables and figures (the paper's normalisation): the mean
+    /// squared output of the class at unit scale with <paramref name="activeDims"/> active inputs,
+    /// so that predicting 0 scores 1. 1 for a metric that needs no scaling.
+    /// </summary>
+    public abstract double ErrorNormaliser(int activeDims);
+
+    /// <summary>The level drawn as a dashed line in figures, in normalised units, and its label.</summary>
+    public virtual (double Level, string Label) ReferenceLine => (1, "predicting 0");
+
+    /// <summary>How many positions (0, 1, ... in-context examples) a figure shows at most.</summary>
+    public virtual int PlotPositions(int nDims) => 100;
+
+    /// <summary>
+    /// The standard deviation of the outputs for inputs <c>N(0, I)</c> with <paramref name="activeDims"/>
+    /// active coordinates (every class's outputs have mean 0): what <c>--standardize</c> rescales a
+    /// context's outputs to. Null for labels, which are never rescaled.
+    /// </summary>
+    public abstract double? OutputStd(int activeDims);
+
+    // ---- what it is compared with and evaluated on
+
+    /// <summary>The classical learners the paper compares with on this class: least squares, 3-NN and averaging unless the class says otherwise.</summary>
+    public virtual IEnumerable<IPredictor> Baselines() => [new LeastSquares(), new NearestNeighbours(3), new Averaging()];
+
+    /// <summary>Whether the paper's distribution shifts (prompting strategies, input and output scales, noise) are evaluated on this class.</summary>
+    public virtual bool EvaluatedUnderShifts => false;
+
+    /// <summary>Evaluations on other classes that a run of this one is also measured on, by evaluation name.</summary>
+    public virtual IEnumerable<(string Name, FunctionClass Class)> RelatedEvaluations() => [];
+
+    /// <summary>The same class with its output scale set to <paramref name="scale"/> (the <c>scale-y</c> shift); null when it has none.</summary>
+    public virtual FunctionClass? WithScale(double scale) => null;
+
+    /// <summary>Whether Gaussian noise on the outputs is meaningful (not for ±1 labels).</summary>
+    public virtual bool AcceptsOutputNoise => true;
+
+    /// <summary>Draws each prompt's function from its own seed (a finite data set: seed s fixes prompt s's function).</summary>
     public FunctionBatch SampleFunctionsFromSeeds(IReadOnlyList<long> seeds, int activeDims)
     {
         var parts = seeds.Select(s =>

@@ -1,20 +1,24 @@
+using InContext.Yaml;
 using static TorchSharp.torch;
 
 namespace InContext.Tasks;
 
-/// <summary><c>y = scale · (x · w)</c>, <c>w ~ N(0, I_d)</c>.</summary>
-public class LinearRegression(int nDims, double scale = 1) : FunctionClass(nDims)
+/// <summary>
+/// <c>y = scale · (x · w)</c>, <c>w ~ N(0, I_d)</c>. The paper's main class: its runs are
+/// evaluated under every distribution shift, and also on noisy outputs (<c>noisyLR</c>).
+/// </summary>
+public sealed class LinearRegression(int nDims, double scale = 1) : LinearFamily(nDims, scale)
 {
-    public double Scale { get; } = scale;
     public override string Name => "linear_regression";
 
-    public override FunctionBatch SampleFunctions(int count, Generator generator, int activeDims)
-    {
-        var b = new FunctionBatch();
-        b.Parameters["w"] = randn(new long[] { count, NDims, 1 }, generator: generator);
-        return b;
-    }
+    public static LinearRegression FromKwargs(Section kwargs, int nDims) => new(nDims, ReadScale(kwargs));
 
-    public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator) =>
-        Scale * xs.matmul(functions["w"].to(xs.device)).squeeze(-1);
+    public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator) => Linear(functions, xs);
+
+    public override bool EvaluatedUnderShifts => true;
+
+    public override IEnumerable<(string Name, FunctionClass Class)> RelatedEvaluations() =>
+        [("noisyLR", new NoisyLinearRegression(NDims, noiseStd: 1, renormalizeYs: true))];
+
+    public override FunctionClass WithScale(double scale) => new LinearRegression(NDims, scale);
 }

@@ -1,3 +1,4 @@
+using InContext.Yaml;
 using static TorchSharp.torch;
 
 namespace InContext.Tasks;
@@ -7,16 +8,31 @@ namespace InContext.Tasks;
 /// <c>y ← y · sqrt(d) / std(y over the batch)</c>.
 /// </summary>
 public sealed class NoisyLinearRegression(int nDims, double noiseStd = 0, bool renormalizeYs = false, double scale = 1)
-    : LinearRegression(nDims, scale)
+    : LinearFamily(nDims, scale)
 {
     public double NoiseStd { get; } = noiseStd;
     public bool RenormalizeYs { get; } = renormalizeYs;
     public override string Name => "noisy_linear_regression";
 
+    public static NoisyLinearRegression FromKwargs(Section k, int nDims)
+    {
+        var noise = k.Double("noise_std", 0);
+        if (noise < 0) throw k.Error("noise_std", $"must not be negative, found {noise}");
+        return new NoisyLinearRegression(nDims, noise, k.Bool("renormalize_ys", false), ReadScale(k));
+    }
+
+    public override IReadOnlyDictionary<string, object> Kwargs =>
+        new Dictionary<string, object>(base.Kwargs) { ["noise_std"] = NoiseStd, ["renormalize_ys"] = RenormalizeYs };
+
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator)
     {
-        var ys = base.Evaluate(functions, xs, generator);
+        var ys = Linear(functions, xs);
         var noisy = ys + NoiseStd * randn(ys.shape, generator: generator).to(ys.device);
         return RenormalizeYs ? noisy * Math.Sqrt(NDims) / noisy.std() : noisy;
     }
+
+    public override double? OutputStd(int activeDims) =>
+        RenormalizeYs ? Math.Sqrt(NDims) : Math.Sqrt(Scale * Scale * activeDims + NoiseStd * NoiseStd);
+
+    public override FunctionClass WithScale(double scale) => new NoisyLinearRegression(NDims, NoiseStd, RenormalizeYs, scale);
 }

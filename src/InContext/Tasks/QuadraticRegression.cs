@@ -1,12 +1,17 @@
+using InContext.Yaml;
 using static TorchSharp.torch;
 
 namespace InContext.Tasks;
 
-/// <summary><c>y = scale · ((x²) · w) / sqrt(3)</c>: linear in the squared coordinates.</summary>
-public sealed class QuadraticRegression(int nDims, double scale = 1) : LinearRegression(nDims, scale)
+/// <summary><c>y = scale · ((x²) · w) / sqrt(3)</c>: linear in the squared coordinates (mean square d at unit scale, as linear regression's).</summary>
+public sealed class QuadraticRegression(int nDims, double scale = 1) : LinearFamily(nDims, scale)
 {
     public override string Name => "quadratic_regression";
 
+    public static QuadraticRegression FromKwargs(Section kwargs, int nDims) => new(nDims, ReadScale(kwargs));
+
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator) =>
         Scale * xs.square().matmul(functions["w"].to(xs.device)).squeeze(-1) / Math.Sqrt(3);
+
+    public override FunctionClass WithScale(double scale) => new QuadraticRegression(NDims, scale);
 }

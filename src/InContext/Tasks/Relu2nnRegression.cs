@@ -1,16 +1,31 @@
+using InContext.Baselines;
+using InContext.Yaml;
 using static TorchSharp.torch;
 
 namespace InContext.Tasks;
 
 /// <summary>
 /// A random 2-layer ReLU network: <c>y = scale · sqrt(2/h) · (relu(x W1) W2)</c> with
-/// <c>W1 ~ N(0,1)^{d×h}</c>, <c>W2 ~ N(0,1)^{h×1}</c>.
+/// <c>W1 ~ N(0,1)^{d×h}</c>, <c>W2 ~ N(0,1)^{h×1}</c> (mean square <c>scale²·d</c>). Compared with a net
+/// of the same shape trained by gradient descent, and also evaluated on linear functions.
 /// </summary>
-public sealed class Relu2nnRegression(int nDims, int hiddenLayerSize = 100, double scale = 1) : FunctionClass(nDims)
+public sealed class Relu2nnRegression(int nDims, int hiddenLayerSize = Relu2nnRegression.DefaultHiddenLayerSize, double scale = 1) : FunctionClass(nDims)
 {
+    public const int DefaultHiddenLayerSize = 100;
+
     public int HiddenLayerSize { get; } = hiddenLayerSize;
     public double Scale { get; } = scale;
     public override string Name => "relu_2nn_regression";
+
+    public static Relu2nnRegression FromKwargs(Section k, int nDims)
+    {
+        var h = k.Int("hidden_layer_size", DefaultHiddenLayerSize);
+        if (h < 1) throw k.Error("hidden_layer_size", $"must be at least 1, found {h}");
+        return new Relu2nnRegression(nDims, h, k.Double("scale", 1));
+    }
+
+    public override IReadOnlyDictionary<string, object> Kwargs =>
+        new Dictionary<string, object> { ["hidden_layer_size"] = HiddenLayerSize, ["scale"] = Scale };
 
     public override FunctionBatch SampleFunctions(int count, Generator generator, int activeDims)
     {
@@ -23,4 +38,14 @@ public sealed class Relu2nnRegression(int nDims, int hiddenLayerSize = 100, doub
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator) =>
         Scale * Math.Sqrt(2.0 / HiddenLayerSize) *
         nn.functional.relu(xs.matmul(functions["W1"].to(xs.device))).matmul(functions["W2"].to(xs.device)).squeeze(-1);
+
+    public override double ErrorNormaliser(int activeDims) => activeDims;
+    public override double? OutputStd(int activeDims) => Scale * Math.Sqrt(activeDims);
+
+    public override IEnumerable<IPredictor> Baselines() => base.Baselines().Append(new GradientDescentNet(HiddenLayerSize));
+
+    public override IEnumerable<(string Name, FunctionClass Class)> RelatedEvaluations() =>
+        [("linear_regression", new LinearRegression(NDims))];
+
+    public override FunctionClass WithScale(double scale) => new Relu2nnRegression(NDims, HiddenLayerSize, scale);
 }

@@ -1,17 +1,42 @@
+using InContext.Baselines;
+using InContext.Yaml;
 using static TorchSharp.torch;
 
 namespace InContext.Tasks;
 
 /// <summary>
 /// Linear regression whose <c>w</c> keeps only <c>sparsity</c> coordinates, chosen uniformly
-/// among the first <c>valid_coords</c> (by default the curriculum's current dims).
+/// among the first <c>valid_coords</c> (by default the curriculum's current dims). Compared with
+/// the Lasso at the paper's five strengths.
 /// </summary>
-public sealed class SparseLinearRegression(int nDims, int sparsity = 3, int? validCoords = null, double scale = 1)
-    : LinearRegression(nDims, scale)
+public sealed class SparseLinearRegression(int nDims, int sparsity = SparseLinearRegression.DefaultSparsity, int? validCoords = null, double scale = 1)
+    : LinearFamily(nDims, scale)
 {
+    /// <summary>The paper's sparsity.</summary>
+    public const int DefaultSparsity = 3;
+
     public int Sparsity { get; } = sparsity;
     public int? ValidCoords { get; } = validCoords;
     public override string Name => "sparse_linear_regression";
+
+    public static SparseLinearRegression FromKwargs(Section k, int nDims)
+    {
+        var sparsity = k.Int("sparsity", DefaultSparsity);
+        if (sparsity < 1 || sparsity > nDims) throw k.Error("sparsity", $"must be between 1 and n_dims ({nDims}), found {sparsity}");
+        var valid = k.IntOrNull("valid_coords");
+        if (valid is { } v && (v < sparsity || v > nDims)) throw k.Error("valid_coords", $"must be between sparsity ({sparsity}) and n_dims ({nDims}), found {v}");
+        return new SparseLinearRegression(nDims, sparsity, valid, ReadScale(k));
+    }
+
+    public override IReadOnlyDictionary<string, object> Kwargs
+    {
+        get
+        {
+            var k = new Dictionary<string, object>(base.Kwargs) { ["sparsity"] = Sparsity };
+            if (ValidCoords is { } v) k["valid_coords"] = v;
+            return k;
+        }
+    }
 
     public override FunctionBatch SampleFunctions(int count, Generator generator, int activeDims)
     {
@@ -27,4 +52,15 @@ public sealed class SparseLinearRegression(int nDims, int sparsity = 3, int? val
         w.Dispose();
         return batch;
     }
+
+    public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator) => Linear(functions, xs);
+
+    /// <summary>Predicting 0 errs by the number of weights that count: the sparsity (at most the active dims).</summary>
+    public override double ErrorNormaliser(int activeDims) => Math.Min(Sparsity, activeDims);
+
+    public override double? OutputStd(int activeDims) => Scale * Math.Sqrt(Math.Min(Sparsity, activeDims));
+
+    public override IEnumerable<IPredictor> Baselines() => base.Baselines().Concat(Lasso.PaperAlphas.Select(a => new Lasso(a)));
+
+    public override FunctionClass WithScale(double scale) => new SparseLinearRegression(NDims, Sparsity, ValidCoords, scale);
 }

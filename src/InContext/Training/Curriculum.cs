@@ -3,7 +3,7 @@ using InContext.Config;
 namespace InContext.Training;
 
 /// <summary>
-/// The paper's curriculum (SPEC §5): the number of points and of active dims start small and
+/// The paper's curriculum: the number of points and of active dims start small and
 /// grow by <c>inc</c> every <c>interval</c> steps, capped at <c>end</c>. A closed form of the
 /// step, so resuming at any step needs no replay.
 /// </summary>

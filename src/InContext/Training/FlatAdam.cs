@@ -107,6 +107,14 @@ public sealed class FlatAdam : IDisposable
         _weights.addcdiv_(_expAvg, denom, value: -o.LearningRate!.Value / biasCorrection1);
     }
 
+    /// <summary>Whether every parameter is finite (one reduction over the flat buffer).</summary>
+    public bool WeightsAreFinite()
+    {
+        using var _ = no_grad();
+        using var finite = _weights.isfinite().all();
+        return finite.item<bool>();
+    }
+
     public void Dispose()
     {
         foreach (var view in _gradViews) view.Dispose();

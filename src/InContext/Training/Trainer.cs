@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using InContext.Config;
 using InContext.Interop;
 using InContext.Models;
@@ -14,38 +15,61 @@ public sealed record StepReport(
     double ElapsedSeconds, double StepsPerSecond, bool Logged);
 
 /// <summary>
-/// Trains an <see cref="InContextTransformer"/> as the paper does (SPEC §6): Adam, a fresh batch
+/// Trains an <see cref="InContextTransformer"/> as the paper does: Adam, a fresh batch
 /// every step, the curriculum, checkpoints every <c>save_every_steps</c> and kept models every
 /// <c>keep_every_steps</c>, logs every <c>log_every_steps</c>. An existing <c>state.pt</c> in
 /// the run folder is resumed: weights, Adam state and step restored; the curriculum and the
 /// data follow from the step, so the trajectory is the one an uninterrupted run takes.
+/// <para>
+/// Nothing is lost: the run folder is locked while the trainer lives (one writer at a time),
+/// every file is written atomically, and a loss or weights that are not finite stop training
+/// before anything is written over the last good checkpoint (<see cref="TrainingDivergedException"/>).
+/// </para>
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    public RunConfig Config { get; }
+    public RunConfig Config { get; private set; }
     public RunFolder? Run { get; }
     public InContextTransformer Model { get; }
     public Adam Optimizer { get; }
     readonly FlatAdam _update;
+    readonly RunLock? _lock;
     public TrainingData Data { get; }
     public Device Device { get; }
 
     /// <summary>Index of the next step to train (0 for a fresh run).</summary>
     public int NextStep { get; private set; }
 
+    /// <summary>The step the run folder's <c>state.pt</c> holds, null before the first save.</summary>
+    public int? SavedStep { get; private set; }
+
     /// <param name="run">The run folder, or null for a test run that writes nothing.</param>
     public Trainer(RunConfig config, RunFolder? run, Device? device = null)
     {
+        TrainingMemory.Estimate(config).EnsureFits(config.Source);
         Config = config;
         Run = run;
         Device = device ?? CPU;
-        // The model's initial weights come from the run seed too, so two runs with one seed are one run.
-        manual_seed((long)(TrainingData.StepSeed(config.Training.Seed, -2) >> 1));
-        Model = new InContextTransformer(config.Model, Device);
-        Optimizer = optim.Adam(Model.parameters(), lr: config.Training.LearningRate);
-        _update = new FlatAdam(Optimizer, Model.parameters().ToList());
-        Data = new TrainingData(config);
-        if (run is { HasState: true }) Resume(run.StatePath);
+        var createdFolder = run is not null && !Directory.Exists(run.Path);
+        try
+        {
+            _lock = run?.Lock("training");
+            // The model's initial weights come from the run seed too, so two runs with one seed are one run.
+            manual_seed(Seeds.ModelInitialisation(config.Training.Seed));
+            Model = new InContextTransformer(config.Model, Device);
+            Optimizer = optim.Adam(Model.parameters(), lr: config.Training.LearningRate);
+            _update = new FlatAdam(Optimizer, Model.parameters().ToList());
+            Data = new TrainingData(config);
+            if (run is { HasState: true }) Resume(run.StatePath);
+        }
+        catch
+        {
+            _lock?.Dispose();
+            // A failed start leaves no half-made run folder behind.
+            if (createdFolder && Directory.Exists(run!.Path) && Directory.EnumerateFileSystemEntries(run.Path).All(f => Path.GetFileName(f) == RunLock.FileName))
+                Directory.Delete(run.Path, recursive: true);
+            throw;
+        }
     }
 
     void Resume(string statePath)
@@ -53,7 +77,9 @@ public sealed class Trainer : IDisposable
         using var contents = PyTorchCheckpoint.Read(statePath);
         PyTorchCheckpoint.LoadModel(Model, contents.Model, statePath);
         if (contents.Optimizer is { } opt) AdamState.Load(Model, Optimizer, opt, statePath);
-        NextStep = (contents.TrainStep ?? throw new InputException($"{statePath}: train_step missing")) + 1;
+        var step = contents.TrainStep ?? throw new InputException($"{statePath}: train_step missing");
+        NextStep = step + 1;
+        SavedStep = step;
     }
 
     /// <summary>
@@ -88,20 +114,19 @@ public sealed class Trainer : IDisposable
     /// TorchSharp frees a <c>Scalar</c>'s native memory only in its finalizer, and everyday ops make
     /// scalars nobody disposes (<c>x + y</c>'s alpha, <c>x * 2</c>). A step allocates almost nothing
     /// managed, so the GC would run every few hundred steps; meanwhile those small native blocks sit
-    /// between activation buffers and fragment the heap, which then keeps growing. Measured with
-    /// `icl bench train` (200 steps): the small model's process grew by 680–790 MB, the tiny one's
-    /// by about 100 MB; collecting the youngest generation after each step, once the step's dispose
-    /// scope has let go of its tensors (most of the step's garbage is then young), keeps both flat
-    /// and, with <see cref="NativeRuntime.KeepFreedMemory"/>, took the small model's step from
-    /// 270–279 to 244–253 ms in an A/B of the two.
+    /// between activation buffers and fragment the heap, which then keeps growing. Collecting the
+    /// youngest generation after each step, once the step's dispose scope has let go of its tensors,
+    /// keeps the heap flat (docs/performance.md has the measurements).
     /// </summary>
     static void ReleaseImplicitScalars() => GC.Collect(0);
 
     /// <summary>
     /// Trains until <paramref name="totalSteps"/> steps are done (the config's
-    /// <c>train_steps</c> by default), calling <paramref name="onStep"/> after each.
+    /// <c>train_steps</c> by default), calling <paramref name="onStep"/> after each. Returns false
+    /// when <paramref name="cancel"/> stopped it (its progress is saved); throws
+    /// <see cref="TrainingDivergedException"/> at the first loss that is not finite.
     /// </summary>
-    public void Train(int? totalSteps = null, Action<StepReport>? onStep = null, CancellationToken cancel = default)
+    public bool Train(int? totalSteps = null, Action<StepReport>? onStep = null, CancellationToken cancel = default)
     {
         var total = totalSteps ?? Config.Training.TrainSteps;
         var t = Config.Training;
@@ -110,9 +135,11 @@ public sealed class Trainer : IDisposable
         if (Run != null)
         {
             Directory.CreateDirectory(Run.Path);
-            if (!Run.HasConfig) Config.Save(Run.ConfigPath);
+            // A run trained past its config's train_steps now aims there: its config says so (reports read it).
+            if (total > t.TrainSteps) Config = Config with { Training = t with { TrainSteps = total } };
+            if (!Run.HasConfig || total > t.TrainSteps) Config.Save(Run.ConfigPath);
             log = new TrainingLog(Run.TrainLogPath, NextStep - 1);
-            events = utils.tensorboard.SummaryWriter(Run.Path);
+            events = Storage(Run.Path, () => utils.tensorboard.SummaryWriter(Run.Path));
         }
         var clock = Stopwatch.StartNew();
         var first = NextStep;
@@ -121,6 +148,7 @@ public sealed class Trainer : IDisposable
             var step = NextStep;
             var logged = step % Config.Wandb.LogEverySteps == 0 || step == total - 1;
             var (loss, pointwise) = Step(pointwise: logged && events != null);
+            if (!double.IsFinite(loss)) throw Diverged(step, $"loss {Number(loss)}");
             var nPoints = Data.Curriculum.NPoints(step);
             var nDims = Data.Curriculum.NDims(step);
             var excess = loss / Curriculum.BaselineLoss(nPoints, nDims);
@@ -128,22 +156,62 @@ public sealed class Trainer : IDisposable
             if (logged && log != null)
             {
                 log.Append(new LogRow(step, loss, excess, nPoints, nDims, seconds));
-                events!.add_scalar("overall_loss", (float)loss, step);
-                events.add_scalar("excess_loss", (float)excess, step);
-                events.add_scalar("n_points", nPoints, step);
-                events.add_scalar("n_dims", nDims, step);
-                for (var i = 0; i < pointwise!.Length; i++) events.add_scalar($"pointwise/loss_{i}", (float)pointwise[i], step);
+                Storage(Run!.Path, () =>
+                {
+                    events!.add_scalar("overall_loss", (float)loss, step);
+                    events.add_scalar("excess_loss", (float)excess, step);
+                    events.add_scalar("n_points", nPoints, step);
+                    events.add_scalar("n_dims", nDims, step);
+                    for (var i = 0; i < pointwise!.Length; i++) events.add_scalar($"pointwise/loss_{i}", (float)pointwise[i], step);
+                    return 0;
+                });
             }
             if (Run != null)
             {
-                if (step % t.SaveEverySteps == 0 || NextStep == total) PyTorchCheckpoint.WriteState(Run.StatePath, Model, Optimizer, step);
-                if (t.KeepEverySteps > 0 && step > 0 && step % t.KeepEverySteps == 0) PyTorchCheckpoint.WriteModel(Run.ModelPath(step), Model);
+                if (step % t.SaveEverySteps == 0 || NextStep == total) Save(step);
+                if (t.KeepEverySteps > 0 && step > 0 && step % t.KeepEverySteps == 0)
+                {
+                    EnsureFiniteWeights(step);
+                    PyTorchCheckpoint.WriteModel(Run.ModelPath(step), Model);
+                }
             }
             onStep?.Invoke(new StepReport(step, total, loss, excess, nPoints, nDims, seconds, (step - first + 1) / Math.Max(seconds, 1e-9), logged));
         }
         // A cancelled run keeps its progress.
-        if (Run != null && cancel.IsCancellationRequested && NextStep > first)
-            PyTorchCheckpoint.WriteState(Run.StatePath, Model, Optimizer, NextStep - 1);
+        if (Run != null && cancel.IsCancellationRequested && NextStep > first && SavedStep != NextStep - 1) Save(NextStep - 1);
+        return !cancel.IsCancellationRequested || NextStep >= total;
+    }
+
+    /// <summary>Writes <c>state.pt</c> after step <paramref name="step"/>, once its weights are known to be finite.</summary>
+    void Save(int step)
+    {
+        EnsureFiniteWeights(step);
+        PyTorchCheckpoint.WriteState(Run!.StatePath, Model, Optimizer, step);
+        SavedStep = step;
+    }
+
+    void EnsureFiniteWeights(int step)
+    {
+        if (!_update.WeightsAreFinite()) throw Diverged(step, "weights not finite after the update");
+    }
+
+    TrainingDivergedException Diverged(int step, string what)
+    {
+        var kept = Run is null ? "a test run writes nothing"
+            : SavedStep is { } s ? $"{Run.StatePath} still holds step {s}, the last good checkpoint; rerunning resumes there"
+            : "no checkpoint was written";
+        var scale = Data.Task.Kwargs.TryGetValue("scale", out var sc) ? $", training.task_kwargs.scale {Number(Convert.ToDouble(sc, CultureInfo.InvariantCulture))}" : "";
+        return new TrainingDivergedException(
+            $"training diverged at step {step}: {what}; {kept}; lower training.learning_rate (now {Number(Config.Training.LearningRate)}){scale} or check the data's scale");
+    }
+
+    static string Number(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+
+    /// <summary>Runs a write the library does not route through <see cref="AtomicFile"/> (TensorBoard's), turning a failure into one line.</summary>
+    static T Storage<T>(string path, Func<T> write)
+    {
+        try { return write(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException || e.InnerException is IOException) { throw AtomicFile.StorageError(path, e); }
     }
 
     public void Dispose()
@@ -152,5 +220,6 @@ public sealed class Trainer : IDisposable
         _update.Dispose();
         Optimizer.Dispose();
         Model.Dispose();
+        _lock?.Dispose();
     }
 }

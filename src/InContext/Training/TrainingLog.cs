@@ -17,13 +17,32 @@ public sealed class TrainingLog
     public TrainingLog(string path, int resumeAfterStep)
     {
         _path = path;
-        var kept = File.Exists(path) ? Read(path).Where(r => r.Step <= resumeAfterStep).ToList() : new List<LogRow>();
-        var tmp = path + ".tmp";
-        File.WriteAllLines(tmp, new[] { Header }.Concat(kept.Select(Format)));
-        File.Move(tmp, path, overwrite: true);
+        // A process killed while appending may have left half a last line: resuming drops it with the rows it retrains.
+        var kept = File.Exists(path) ? Read(path, dropTruncatedLastLine: true).Where(r => r.Step <= resumeAfterStep).ToList() : new List<LogRow>();
+        AtomicFile.WriteAllText(path, string.Join("\n", new[] { Header }.Concat(kept.Select(Format))) + "\n");
     }
 
-    public void Append(LogRow row) => File.AppendAllText(_path, Format(row) + "\n");
+    /// <summary>Appends one row; if the disk fills mid-line, the file is cut back to its last whole row.</summary>
+    public void Append(LogRow row)
+    {
+        long length = 0;
+        try
+        {
+            using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            length = stream.Length;
+            try
+            {
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(Format(row) + "\n"));
+                stream.Flush();
+            }
+            catch (IOException)
+            {
+                try { stream.SetLength(length); } catch (IOException) { }
+                throw;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(_path, e); }
+    }
 
     static string Format(LogRow r) => string.Join(',',
         r.Step.ToString(CultureInfo.InvariantCulture), r.Loss.ToString("R", CultureInfo.InvariantCulture),
@@ -36,11 +55,11 @@ public sealed class TrainingLog
     /// Reads a training log. Columns are found by name, so extra columns or another order do no
     /// harm; anything malformed is refused naming the file and the line.
     /// </summary>
-    public static List<LogRow> Read(string path)
+    public static List<LogRow> Read(string path, bool dropTruncatedLastLine = false)
     {
         string[] lines;
         try { lines = File.ReadAllLines(path); }
-        catch (IOException e) { throw new InputException($"{path}: cannot read ({e.Message})", e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(path, e); }
 
         if (lines.Length == 0 || string.IsNullOrWhiteSpace(lines[0]))
             throw new InputException($"{path}: empty, expected the header {Header}");
@@ -56,13 +75,14 @@ public sealed class TrainingLog
             var text = lines[line - 1];
             if (string.IsNullOrWhiteSpace(text)) continue;
             var fields = text.Split(',');
+            if (dropTruncatedLastLine && line == lines.Length && fields.Length != header.Count) break;
             if (fields.Length != header.Count)
                 throw new InputException($"{path}: line {line}: {fields.Length} fields where the header has {header.Count}");
             string Field(int column) => fields[index[column]].Trim();
             double Real(int column) => double.TryParse(Field(column), NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
-                ? v : throw new InputException($"{path}: line {line}: {Columns[column]} '{Field(column)}' is not a number");
+                ? v : throw new InputException($"{path}: line {line}: {Columns[column]} '{Printable.Escape(Field(column))}' is not a number");
             int Whole(int column) => int.TryParse(Field(column), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
-                ? v : throw new InputException($"{path}: line {line}: {Columns[column]} '{Field(column)}' is not an integer");
+                ? v : throw new InputException($"{path}: line {line}: {Columns[column]} '{Printable.Escape(Field(column))}' is not an integer");
             rows.Add(new LogRow(Whole(0), Real(1), Real(2), Whole(3), Whole(4), Real(5)));
         }
         return rows;

@@ -10,11 +10,11 @@ public class AllBaselinesTests
 {
     public static TheoryData<string> Ids => new()
     {
-        ModelNames.LeastSquares, ModelNames.Knn(3), ModelNames.Averaging, ModelNames.Lasso(0.1), ModelNames.Lasso(0.0001),
-        ModelNames.NeuralNetGd, ModelNames.TreeDepth4, ModelNames.Tree, ModelNames.BoostedTrees, ModelNames.BoostedTreesLightGbm,
+        LeastSquares.Id, NearestNeighbours.IdOf(3), Averaging.Id, Lasso.IdOf(0.1), Lasso.IdOf(0.0001),
+        GradientDescentNet.Id, GreedyTree.IdOfDepth(4), GreedyTree.Id, BoostedTrees.Id, LightGbmBoostedTrees.Id,
     };
 
-    static IPredictor Fast(string id) => id == ModelNames.NeuralNetGd ? new GradientDescentNet(steps: 20) : BaselineSet.ByName(id);
+    static IPredictor Fast(string id) => id == GradientDescentNet.Id ? new GradientDescentNet(steps: 20) : Learners.Create(id);
 
     [Theory]
     [MemberData(nameof(Ids))]
@@ -58,7 +58,7 @@ public class AllBaselinesTests
     {
         // The GD net's random start depends on how many nets came before, so it is compared
         // where the last position is also the first fit: two points.
-        foreach (int n in id == ModelNames.NeuralNetGd ? new[] { 1, 2 } : new[] { 1, 2, 10 })
+        foreach (int n in id == GradientDescentNet.Id ? new[] { 1, 2 } : new[] { 1, 2, 10 })
         {
             using var scope = NewDisposeScope();
             var data = Data.Gaussian(seed: 44, b: 3, n: n, d: 4, x => x[0] - x[1] * x[2]);
@@ -75,42 +75,42 @@ public class AllBaselinesTests
     [Fact]
     public void The_papers_baselines_per_task()
     {
-        string[] Names(string task) => BaselineSet.For(task, 20).Select(b => b.Name).ToArray();
-        string[] basic = { ModelNames.LeastSquares, ModelNames.Knn(3), ModelNames.Averaging };
+        string[] Names(string task) => TaskRegistry.CreateDefault(task, 20).Baselines().Select(b => b.Name).ToArray();
+        string[] basic = { LeastSquares.Id, NearestNeighbours.IdOf(3), Averaging.Id };
         Assert.Equal(basic, Names("linear_regression"));
         Assert.Equal(basic, Names("quadratic_regression"));
-        Assert.Equal(basic.Concat(ModelNames.LassoAlphas.Select(ModelNames.Lasso)), Names("sparse_linear_regression"));
-        Assert.Equal(basic.Append(ModelNames.NeuralNetGd), Names("relu_2nn_regression"));
-        Assert.Equal(basic.Concat(new[] { ModelNames.TreeDepth4, ModelNames.Tree, ModelNames.BoostedTrees }), Names("decision_tree"));
+        Assert.Equal(basic.Concat(Lasso.PaperAlphas.Select(Lasso.IdOf)), Names("sparse_linear_regression"));
+        Assert.Equal(basic.Append(GradientDescentNet.Id), Names("relu_2nn_regression"));
+        Assert.Equal(basic.Concat(new[] { GreedyTree.IdOfDepth(4), GreedyTree.Id, BoostedTrees.Id }), Names("decision_tree"));
     }
 
     [Fact]
     public void Every_listed_baseline_is_built_back_from_its_name()
     {
         var all = new[] { "linear_regression", "sparse_linear_regression", "relu_2nn_regression", "decision_tree" }
-            .SelectMany(task => BaselineSet.For(task, 20));
+            .SelectMany(task => TaskRegistry.CreateDefault(task, 20).Baselines());
         foreach (var baseline in all)
         {
-            var rebuilt = BaselineSet.ByName(baseline.Name);
+            var rebuilt = Learners.Create(baseline.Name);
             Assert.Equal(baseline.GetType(), rebuilt.GetType());
             Assert.Equal(baseline.Name, rebuilt.Name);
-            Assert.Equal(ModelNames.Display(baseline.Name), rebuilt.DisplayName);
+            Assert.Equal(InContext.Reports.ModelDisplay.Name(baseline.Name), rebuilt.DisplayName);
         }
-        Assert.Equal("knn_5", BaselineSet.ByName("knn_5").Name);
-        Assert.Equal("tree_depth_2", BaselineSet.ByName("tree_depth_2").Name);
+        Assert.Equal("knn_5", Learners.Create("knn_5").Name);
+        Assert.Equal("tree_depth_2", Learners.Create("tree_depth_2").Name);
     }
 
     [Theory]
-    [InlineData("ridge")]
+    [InlineData("cubic_spline")]
     [InlineData("knn_0")]
     [InlineData("knn_x")]
     [InlineData("lasso_-1")]
     [InlineData("lasso_1e-2")]
     public void An_unknown_name_lists_the_valid_ones(string id)
     {
-        var error = Assert.Throws<ArgumentException>(() => BaselineSet.ByName(id));
+        var error = Assert.Throws<ParameterException>(() => Learners.Create(id));
         Assert.Contains(id, error.Message);
-        Assert.Contains(ModelNames.LeastSquares, error.Message);
+        Assert.Contains(LeastSquares.Id, error.Message);
         Assert.Contains("lasso_<alpha>", error.Message);
     }
 }

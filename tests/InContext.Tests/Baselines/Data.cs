@@ -47,7 +47,7 @@ sealed class Data
     public double[] Row(int p, int i) => Enumerable.Range(0, D).Select(k => X[p, i, k]).ToArray();
 
     /// <summary>The predictor's predictions on these prompts, as doubles [p, i].</summary>
-    public double[,] PredictWith(InContext.Evaluation.IPredictor predictor)
+    public double[,] PredictWith(InContext.IPredictor predictor)
     {
         using var scope = NewDisposeScope();
         return ToArray(predictor.Predict(Xs(), Ys()));

@@ -24,12 +24,23 @@ public class GradientDescentNetTests
     [Fact]
     public void Mini_batches_when_there_are_more_pairs_than_the_batch_size()
     {
+        // One pair of fifty carries all the loss (y = 100 there, 0 elsewhere) and the net does not
+        // learn (rate 0): a step's loss is large exactly when its batch holds that pair. Batches of
+        // 10 out of 50 hold it about one step in five; the whole set (batch size ≥ pairs) every step.
         using var scope = NewDisposeScope();
-        var data = Data.Gaussian(seed: 32, b: 2, n: 50, d: 3, x => x[0] - x[1]);
-        using var generator = new Generator(0);
-        using var net = new BatchedMlp(2, 3, 100, CPU, generator);
-        var losses = net.Train(data.Xs(), data.Ys(), steps: 100, batchSize: 10, learningRate: 5e-3, generator);
-        Assert.True(losses.TakeLast(10).Average() < 0.2 * losses.Take(10).Average());
+        var xs = randn(new long[] { 2, 50, 3 }, generator: new Generator(32));
+        var ys = zeros(2, 50);
+        ys[0, 7] = tensor(100f);
+        int StepsWithThePair(int batchSize)
+        {
+            using var generator = new Generator(0);
+            using var net = new BatchedMlp(2, 3, 100, CPU, generator);
+            var losses = net.Train(xs, ys, steps: 100, batchSize: batchSize, learningRate: 0, generator);
+            return losses.Count(l => l > 100 * 100 / 2.0 / 50 / 2);   // half the loss the pair brings to a batch of 50
+        }
+        Assert.InRange(StepsWithThePair(10), 10, 35);
+        Assert.Equal(100, StepsWithThePair(50));
+        Assert.Equal(100, StepsWithThePair(100));
     }
 
     [Fact]

@@ -62,6 +62,6 @@ public class LassoTests
     public void Named_by_its_alpha()
     {
         Assert.Equal("lasso_0.001", new Lasso(0.001).Name);
-        Assert.Equal(ModelNames.Display("lasso_0.001"), new Lasso(0.001).DisplayName);
+        Assert.Equal(InContext.Reports.ModelDisplay.Name("lasso_0.001"), new Lasso(0.001).DisplayName);
     }
 }

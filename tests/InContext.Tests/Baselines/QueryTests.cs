@@ -23,7 +23,7 @@ public class QueryTests
         var xs = randn(new long[] { b, n, d }, generator: g);
         var ys = randn(new long[] { b, n }, generator: g);
         var queries = randn(new long[] { b, n, d }, generator: g);
-        var baseline = BaselineSet.ByName(id);
+        var baseline = Learners.Create(id);
         var batched = baseline.PredictQueries(xs, ys, queries);
         for (var i = 1; i < n; i++)
         {

@@ -103,7 +103,7 @@ public class ConfigTests
     [InlineData("dims: {start: 2,", "dims: {begin: 1, start: 2,", "training.curriculum.dims.begin", "unknown key")]
     // wrong types
     [InlineData("batch_size: 8", "batch_size: eight", "training.batch_size", "expected an integer")]
-    [InlineData("learning_rate: 0.001", "learning_rate: fast", "training.learning_rate", "expected a number")]
+    [InlineData("learning_rate: 0.001", "learning_rate: fast", "training.learning_rate", "expected a finite number")]
     [InlineData("n_dims: 5", "n_dims: 5.5", "model.n_dims", "expected an integer")]
     [InlineData("out_dir: runs", "out_dir: [a, b]", "out_dir", "expected a string")]
     // missing required keys

@@ -1,5 +1,7 @@
+using InContext.Baselines;
 using InContext.Config;
 using InContext.Evaluation;
+using InContext.Tasks;
 using InContext.Training;
 using Xunit;
 
@@ -7,7 +9,7 @@ namespace InContext.Tests.Evaluation;
 
 public class RunEvaluationTests
 {
-    static readonly RunEvaluation.Problem Linear = new("linear_regression", new(), 4, 9);
+    static readonly EvaluationProblem Linear = new(new LinearRegression(4), 9);
     static readonly EvaluationSettings Few = new(NumExamples: 96, BatchSize: 32);
 
     /// <summary>An untrained tiny run: enough for the evaluator's bookkeeping.</summary>
@@ -27,10 +29,10 @@ public class RunEvaluationTests
         var metrics = RunEvaluation.EvaluateBaselines(Linear, new EvaluationRequest(Strategies: ["standard"], Settings: Few), path);
         var standard = metrics.Evaluations["standard"];
         Assert.Equal(new[] { "least_squares", "knn_3", "averaging" }, standard.Keys);
-        Assert.All(standard[ModelNames.LeastSquares].Mean.Skip(4), e => Assert.True(e < 1e-6));
+        Assert.All(standard[LeastSquares.Id].Mean.Skip(4), e => Assert.True(e < 1e-6));
         // position 0: every learner predicts 0, so the error is E[y²] = d, the same for all
-        Assert.All(standard.Values, s => Assert.Equal(standard[ModelNames.LeastSquares].Mean[0], s.Mean[0], 6));
-        Assert.InRange(standard[ModelNames.LeastSquares].Mean[0], 4 * 0.5, 4 * 1.5); // E[y²] = d, over only 96 heavy-tailed prompts
+        Assert.All(standard.Values, s => Assert.Equal(standard[LeastSquares.Id].Mean[0], s.Mean[0], 6));
+        Assert.InRange(standard[LeastSquares.Id].Mean[0], 4 * 0.5, 4 * 1.5); // E[y²] = d, over only 96 heavy-tailed prompts
         Assert.True(File.Exists(path) && !File.Exists(path + ".tmp"));
     }
 
@@ -42,7 +44,7 @@ public class RunEvaluationTests
         var m = RunEvaluation.EvaluateBaselines(Linear, new EvaluationRequest(Strategies: ["standard", "scale-y=3", "scale-x=2"], Models: ["least_squares"], Settings: settings), path);
         // Every evaluation draws the same prompts, so the shifts compare exactly: least squares'
         // error below d examples scales with y², whether y grows through the task or through x.
-        double Below(string e) => m.Evaluations[e][ModelNames.LeastSquares].Mean.Skip(1).Take(3).Sum();
+        double Below(string e) => m.Evaluations[e][LeastSquares.Id].Mean.Skip(1).Take(3).Sum();
         Assert.Equal(9.0, Below("scale-y=3") / Below("standard"), 3); // y scaled by 3: squared error by 9
         Assert.Equal(4.0, Below("scale-x=2") / Below("standard"), 3); // x scaled by 2 (a rotation): y, hence error, by 2²
     }
@@ -52,22 +54,65 @@ public class RunEvaluationTests
     {
         var run = TinyRun();
         var request = new EvaluationRequest(Strategies: ["standard", "orthogonal_train_test"], Settings: Few);
-        var first = RunEvaluation.EvaluateRun(run, request);
+        var batches = 0;
+        var first = RunEvaluation.EvaluateRun(run, request, progress: _ => batches++);
         Assert.Equal(new[] { "transformer", "least_squares", "knn_3", "averaging" }, first.Evaluations["standard"].Keys);
-        var written = File.GetLastWriteTimeUtc(run.MetricsPath);
-        // a second call finds everything in the file and computes nothing new
-        var again = RunEvaluation.EvaluateRun(run, request with { Strategies = ["standard"] });
+        Assert.Equal(2 * Few.Batches, batches);
+        // a second call finds everything in the file and computes nothing new: no batch is drawn
+        batches = 0;
+        var again = RunEvaluation.EvaluateRun(run, request with { Strategies = ["standard"] }, progress: _ => batches++);
+        Assert.Equal(0, batches);
         Assert.Equal(first.Evaluations["standard"]["transformer"].Mean, again.Evaluations["standard"]["transformer"].Mean);
         Assert.True(again.Evaluations.ContainsKey("orthogonal_train_test")); // kept, not dropped
+        // other prompts (another seed) are another question: the asked evaluation is computed again, the other kept
+        var reseeded = RunEvaluation.EvaluateRun(run, request with { Strategies = ["standard"], Settings = Few with { Seed = 1 } }, progress: _ => batches++);
+        Assert.Equal(Few.Batches, batches);
+        Assert.NotEqual(first.Evaluations["standard"]["least_squares"].Mean, reseeded.Evaluations["standard"]["least_squares"].Mean);
+        Assert.Equal(first.Evaluations["orthogonal_train_test"]["knn_3"].Mean, reseeded.Evaluations["orthogonal_train_test"]["knn_3"].Mean);
+    }
+
+    [Fact]
+    public void A_run_trained_further_is_evaluated_afresh()
+    {
+        var run = TinyRun();
+        var request = new EvaluationRequest(Strategies: ["standard"], Models: ["transformer"], Settings: Few);
+        var before = RunEvaluation.EvaluateRun(run, request).Evaluations["standard"]["transformer"];
+        using (var trainer = new Trainer(run.LoadConfig(), run)) trainer.Train(totalSteps: 3);
+        var batches = 0;
+        var after = RunEvaluation.EvaluateRun(run, request, progress: _ => batches++).Evaluations["standard"]["transformer"];
+        Assert.Equal(Few.Batches, batches);
+        Assert.NotEqual(before.EvaluatedOn, after.EvaluatedOn);
+        Assert.NotEqual(before.Mean, after.Mean);
+    }
+
+    [Fact]
+    public void Baselines_of_one_problem_are_never_shown_as_another_problems()
+    {
+        var dir = TestPaths.TempDir();
+        var path = Path.Combine(dir, "metrics.json");
+        RunEvaluation.EvaluateBaselines(Linear, new EvaluationRequest(Strategies: ["standard"], Models: ["least_squares"], Settings: Few), path);
+        var written = File.ReadAllText(path);
+        var sparse = new EvaluationProblem(new SparseLinearRegression(4), 9);
+        var e = Assert.ThrowsAny<InputException>(() => RunEvaluation.EvaluateBaselines(sparse, new EvaluationRequest(Models: ["lasso_0.1"], Settings: Few), path));
+        Assert.Contains("holds metrics of another problem (linear_regression(scale=1), d=4, 9 points", e.Message);
+        Assert.Equal(written, File.ReadAllText(path));
+        var longer = new EvaluationProblem(new LinearRegression(4), 12);
+        Assert.ThrowsAny<InputException>(() => RunEvaluation.EvaluateBaselines(longer, new EvaluationRequest(Models: ["least_squares"], Settings: Few), path));
+        // the default folders of two problems differ
+        Assert.NotEqual(RunEvaluation.DefaultBaselinesFolder(Linear), RunEvaluation.DefaultBaselinesFolder(sparse));
+        Assert.NotEqual(RunEvaluation.DefaultBaselinesFolder(Linear), RunEvaluation.DefaultBaselinesFolder(longer));
+        // asked to recompute, the file is replaced by the new problem's
+        var replaced = RunEvaluation.EvaluateBaselines(sparse, new EvaluationRequest(Strategies: ["standard"], Models: ["lasso_0.1"], Recompute: true, Settings: Few), path);
+        Assert.Equal(new[] { "lasso_0.1" }, replaced.Evaluations["standard"].Keys);
     }
 
     [Theory]
-    [InlineData("cubic", null, "unknown evaluation 'cubic'")]
-    [InlineData(null, "ridge", "unknown model 'ridge'")]
+    [InlineData("cubic", null, "'cubic': unknown evaluation")]
+    [InlineData(null, "cubic_spline", "'cubic_spline': unknown model")]
     public void Unknown_names_are_refused_with_the_valid_choices(string? strategy, string? model, string message)
     {
         var request = new EvaluationRequest(Strategies: strategy is null ? null : [strategy], Models: model is null ? null : [model], Settings: Few);
-        var e = Assert.Throws<InputException>(() => RunEvaluation.EvaluateBaselines(Linear, request, Path.Combine(TestPaths.TempDir(), "m.json")));
+        var e = Assert.ThrowsAny<InputException>(() => RunEvaluation.EvaluateBaselines(Linear, request, Path.Combine(TestPaths.TempDir(), "m.json")));
         Assert.Contains(message, e.Message);
         Assert.Contains("valid", e.Message);
     }
@@ -75,8 +120,8 @@ public class RunEvaluationTests
     [Fact]
     public void A_strategy_that_does_not_apply_to_the_task_is_refused()
     {
-        var trees = new RunEvaluation.Problem("decision_tree", new(), 4, 9);
-        var e = Assert.Throws<InputException>(() => RunEvaluation.EvaluateBaselines(trees, new EvaluationRequest(Strategies: ["skewed"]), Path.Combine(TestPaths.TempDir(), "m.json")));
+        var trees = new EvaluationProblem(new DecisionTree(4), 9);
+        var e = Assert.ThrowsAny<InputException>(() => RunEvaluation.EvaluateBaselines(trees, new EvaluationRequest(Strategies: ["skewed"]), Path.Combine(TestPaths.TempDir(), "m.json")));
         Assert.Contains("does not apply to decision_tree", e.Message);
     }
 
@@ -84,10 +129,10 @@ public class RunEvaluationTests
     public void A_run_without_checkpoint_and_an_unreadable_metrics_file_are_refused_and_nothing_is_overwritten()
     {
         var empty = new RunFolder(TestPaths.TempDir());
-        Assert.Throws<InputException>(() => RunEvaluation.EvaluateRun(empty, new EvaluationRequest()));
+        Assert.ThrowsAny<InputException>(() => RunEvaluation.EvaluateRun(empty, new EvaluationRequest()));
         var run = TinyRun();
         File.WriteAllText(run.MetricsPath, "{ not json");
-        var e = Assert.Throws<InputException>(() => RunEvaluation.EvaluateRun(run, new EvaluationRequest(Settings: Few)));
+        var e = Assert.ThrowsAny<InputException>(() => RunEvaluation.EvaluateRun(run, new EvaluationRequest(Settings: Few)));
         Assert.StartsWith(run.MetricsPath, e.Message);
         Assert.Equal("{ not json", File.ReadAllText(run.MetricsPath));
         var recomputed = RunEvaluation.EvaluateRun(run, new EvaluationRequest(Strategies: ["standard"], Recompute: true, Settings: Few));

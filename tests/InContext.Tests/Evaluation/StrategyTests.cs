@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace InContext.Tests.Evaluation;
 
-/// <summary>Each prompting strategy and input shift has the property that defines it (SPEC §8).</summary>
+/// <summary>Each prompting strategy and input shift has the property that defines it.</summary>
 public class StrategyTests
 {
     static Tensor Xs(int b = 16, int n = 12, int d = 6, ulong seed = 1)
@@ -63,7 +63,7 @@ public class StrategyTests
     [Fact]
     public void Linear_regression_has_the_fifteen_evaluations_with_the_right_shifts()
     {
-        var specs = Evaluations.For("linear_regression", new(), 8);
+        var specs = Evaluations.For(new LinearRegression(8));
         Assert.Equal(new[]
         {
             "standard", "random_quadrants", "orthogonal_train_test", "overlapping_train_test", "half_subspace", "skewed",
@@ -77,10 +77,12 @@ public class StrategyTests
         Assert.Equal(8.0, skewed.Sum(e => e * e), 3);
         Assert.Equal(8.0, skewed.Max() / skewed.Min(), 3);
         Assert.All(Eig("scale-x=3"), e => Assert.Equal(3.0, e, 4));
-        Assert.Equal(2.0, Convert.ToDouble(specs.Single(s => s.Name == "scale-y=2").TaskKwargs["scale"]));
-        Assert.Equal("noisy_linear_regression", specs.Single(s => s.Name == "noisyLR").Task);
+        Assert.Equal(2.0, ((LinearRegression)specs.Single(s => s.Name == "scale-y=2").Task).Scale);
+        var noisy = Assert.IsType<NoisyLinearRegression>(specs.Single(s => s.Name == "noisyLR").Task);
+        Assert.Equal((1.0, true), (noisy.NoiseStd, noisy.RenormalizeYs));
         // other tasks: standard only; ReLU nets also on linear functions
-        Assert.Equal(new[] { "standard" }, Evaluations.For("decision_tree", new(), 8).Select(s => s.Name));
-        Assert.Equal(new[] { "standard", "linear_regression" }, Evaluations.For("relu_2nn_regression", new(), 8).Select(s => s.Name));
+        Assert.Equal(new[] { "standard" }, Evaluations.For(new DecisionTree(8)).Select(s => s.Name));
+        Assert.Equal(new[] { "standard", "linear_regression" }, Evaluations.For(new Relu2nnRegression(8)).Select(s => s.Name));
+        Assert.Equal(new[] { "standard" }, Evaluations.For(new SparseLinearRegression(8)).Select(s => s.Name));
     }
 }

@@ -69,7 +69,7 @@ public class BadInputTests
     {
         var (dir, step, says) = Spoiled(spoiled);
         var parent = TestPaths.TempDir();
-        var e = Assert.Throws<InputException>(() => ReferenceRunImport.Import(dir, step, Path.Combine(parent, "run")));
+        var e = Assert.ThrowsAny<InputException>(() => ReferenceRunImport.Import(dir, step, Path.Combine(parent, "run")));
         Assert.DoesNotContain('\n', e.Message);
         foreach (var s in says) Assert.Contains(s, e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(parent));
@@ -80,7 +80,7 @@ public class BadInputTests
     {
         var target = ReferenceRunImport.Import(ReferenceFixture.Dir, null, Path.Combine(TestPaths.TempDir(), "run")).Run.Path;
         var before = File.ReadAllBytes(Path.Combine(target, "state.pt"));
-        var e = Assert.Throws<InputException>(() => ReferenceRunImport.Import(ReferenceFixture.Dir, 5, target));
+        var e = Assert.ThrowsAny<InputException>(() => ReferenceRunImport.Import(ReferenceFixture.Dir, 5, target));
         Assert.Contains("already holds files", e.Message);
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(target, "state.pt")));
         Assert.Equal(2, Directory.GetFileSystemEntries(target).Length);
@@ -93,13 +93,13 @@ public class BadInputTests
         var run = ReferenceRunImport.Import(ReferenceFixture.Dir, null, Path.Combine(TestPaths.TempDir(), "run")).Run;
         var dir = TestPaths.TempDir();
         File.WriteAllText(Path.Combine(dir, "config.yaml"), "someone else's");
-        var e = Assert.Throws<InputException>(() => ReferenceExport.Export(run.Path, Path.Combine(dir, "model.pt"), forReference: true));
+        var e = Assert.ThrowsAny<InputException>(() => ReferenceExport.Export(run.Path, Path.Combine(dir, "model.pt"), forReference: true));
         Assert.Contains($"{Path.Combine(dir, "config.yaml")}: already exists", e.Message);
         Assert.Equal(["config.yaml"], Directory.GetFiles(dir).Select(Path.GetFileName));
         Assert.Equal("someone else's", File.ReadAllText(Path.Combine(dir, "config.yaml")));
-        Assert.Throws<InputException>(() => ReferenceExport.Export(run.Path, Path.Combine(dir, "config.yaml"), forReference: false));
+        Assert.ThrowsAny<InputException>(() => ReferenceExport.Export(run.Path, Path.Combine(dir, "config.yaml"), forReference: false));
         var other = TestPaths.TempDir();
-        e = Assert.Throws<InputException>(() => ReferenceExport.Export(run.Path, Path.Combine(other, "state.pt"), forReference: true));
+        e = Assert.ThrowsAny<InputException>(() => ReferenceExport.Export(run.Path, Path.Combine(other, "state.pt"), forReference: true));
         Assert.Contains("name the file model_<step>.pt", e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(other));
     }

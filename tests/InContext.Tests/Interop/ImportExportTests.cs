@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace InContext.Tests.Interop;
 
-/// <summary>The paper's run folder imported as ours, and ours exported back in its layout (SPEC §4).</summary>
+/// <summary>The paper's run folder imported as ours, and ours exported back in its layout.</summary>
 public class ImportExportTests
 {
     static string NewOut() => Path.Combine(TestPaths.TempDir(), "run");

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace InContext.Tests.Interop;
 
-/// <summary>The run folder written by PyTorch 1.13 (SPEC §4): its prompt, its predictions, and altered copies of it.</summary>
+/// <summary>The run folder written by PyTorch 1.13: its prompt, its predictions, and altered copies of it.</summary>
 static class ReferenceFixture
 {
     public static string Dir => TestPaths.ReferenceRun;

@@ -104,7 +104,7 @@ public class InContextTransformerTests
         var ys = randn(3, 9);
         var queries = randn(3, 9, 4);
         var batched = model.PredictQueries(xs, ys, queries);
-        var onePerPosition = ((InContext.Evaluation.IPredictor)new PerPositionOnly(model)).PredictQueries(xs, ys, queries);
+        var onePerPosition = ((InContext.IPredictor)new PerPositionOnly(model)).PredictQueries(xs, ys, queries);
         Assert.True(batched.allclose(onePerPosition, rtol: 1e-4, atol: 1e-5));
     }
 
@@ -136,19 +136,17 @@ public class InContextTransformerTests
         foreach (var (name, g) in referenceGrads)
             Assert.True(grads[name].allclose(g, rtol: 1e-4, atol: 1e-7), $"gradient of {name} differs");
 
-        // and with an explicit mask: the query rows of PredictQueries
+        // and with the query rows of PredictQueries (their own mask): query i read after the first i
+        // pairs, as a prompt of its own run through every block on every row
         var queries = randn(5, 9, 4);
         var batched = model.PredictQueries(xs, ys, queries);
         using (no_grad())
-        {
-            var r = arange(27).view(-1, 1);
-            var c = arange(27).view(1, -1);
-            var limit = where(r.lt(18), r + 1, 2 * (r - 18));
-            var mask = c.lt(limit).logical_and(c.lt(18)).logical_or(c.eq(r));
-            var positions = cat(new[] { arange(18), arange(0, 18, 2) }, 0);
-            var full = AllRowsOutput(model, cat(new[] { z, queries }, 1), positions, mask).narrow(1, 18, 9);
-            Assert.True(batched.allclose(full, rtol: 1e-5, atol: 1e-6));
-        }
+            for (var i = 0; i < 9; i++)
+            {
+                var prompt = cat(new[] { InContextTransformer.Combine(xs.narrow(1, 0, i), ys.narrow(1, 0, i)), queries.narrow(1, i, 1) }, 1);
+                var alone = AllRowsOutput(model, prompt, arange(2 * i + 1), null).select(1, 2 * i);
+                Assert.True(batched.select(1, i).allclose(alone, rtol: 1e-5, atol: 1e-6), $"query {i}");
+            }
     }
 
     static Dictionary<string, Tensor> Gradients(InContextTransformer model, Tensor loss)
@@ -159,7 +157,7 @@ public class InContextTransformerTests
     }
 
     /// <summary>Hides the transformer's batched override, to get the interface's one-prompt-per-position default.</summary>
-    sealed class PerPositionOnly(InContextTransformer model) : InContext.Evaluation.IPredictor
+    sealed class PerPositionOnly(InContextTransformer model) : InContext.IPredictor
     {
         public string Name => "per_position";
         public string DisplayName => Name;

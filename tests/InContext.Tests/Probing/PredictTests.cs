@@ -59,7 +59,7 @@ public class PredictTests
         var (cx, cy, queries, px, py) = Shared(6, 3, ProbingRun.NDims);
         foreach (var id in new[] { "least_squares", "knn_3", "averaging", "lasso_0.01", "tree_depth_4", "boosted_trees" })
         {
-            var baseline = BaselineSet.ByName(id);
+            var baseline = Learners.Create(id);
             Assert.True(ContextPrediction.Predict(baseline, cx, cy, queries).Same(EvaluatorAt(baseline, px, py, 6)), id);
         }
     }

@@ -21,10 +21,16 @@ public class ProbeTests
         var probe = Probe.Run(run, new ProbeOptions(), Settings);
         Assert.Equal("standard", probe.Evaluation.Name);
         Assert.Equal(eval.Keys, probe.Errors.Keys);
-        Assert.Contains(ModelNames.Transformer, probe.Errors.Keys);
+        Assert.Contains(InContext.Models.InContextTransformer.Id, probe.Errors.Keys);
+        // the same prompts, the same models: the very same numbers, not merely close ones
         foreach (var (model, stats) in eval)
-            for (var i = 0; i < ProbingRun.TrainedPoints; i++)
-                Assert.InRange(probe.Errors[model].Mean[i], stats.BootstrapLow[i], stats.BootstrapHigh[i]);
+        {
+            var probed = probe.Errors[model];
+            Assert.Equal(stats.Mean, probed.Mean);
+            Assert.Equal(stats.Std, probed.Std);
+            Assert.Equal(stats.BootstrapLow, probed.BootstrapLow);
+            Assert.Equal(stats.BootstrapHigh, probed.BootstrapHigh);
+        }
     }
 
     [Fact]
@@ -62,10 +68,11 @@ public class ProbeTests
     {
         var run = new RunFolder(ProbingRun.Dir);
         var longer = Probe.Run(run, new ProbeOptions(Points: ProbingRun.NPositions), new EvaluationSettings(64));
-        Assert.Equal(ProbingRun.NPositions, longer.Errors[ModelNames.Transformer].Mean.Length);
-        var e = Assert.Throws<InputException>(() => Probe.Run(run, new ProbeOptions(Points: ProbingRun.NPositions + 1)));
-        Assert.Equal($"--points {ProbingRun.NPositions + 1}: the model reads prompts of 1 to n_positions = {ProbingRun.NPositions} points", e.Message);
-        Assert.Contains("n_dims = 4", Assert.Throws<InputException>(() => Probe.Run(run, new ProbeOptions(NDims: 5))).Message);
+        Assert.Equal(ProbingRun.NPositions, longer.Errors[InContext.Models.InContextTransformer.Id].Mean.Length);
+        var e = Assert.Throws<ParameterException>(() => Probe.Run(run, new ProbeOptions(Points: ProbingRun.NPositions + 1)));
+        Assert.Equal("points", e.Parameter);
+        Assert.Equal($"points {ProbingRun.NPositions + 1}: the model reads prompts of 1 to n_positions = {ProbingRun.NPositions} points", e.Message);
+        Assert.Contains("n_dims = 4", Assert.ThrowsAny<InputException>(() => Probe.Run(run, new ProbeOptions(NDims: 5))).Message);
     }
 
     [Fact]
@@ -75,8 +82,8 @@ public class ProbeTests
         var trees = Probe.Run(run, new ProbeOptions(Task: "decision_tree"), new EvaluationSettings(16));
         Assert.Equal("decision_tree", trees.Evaluation.Name);
         Assert.Equal(["transformer", "least_squares", "knn_3", "averaging", "tree_depth_4", "tree", "boosted_trees"], trees.Errors.Keys);
-        Assert.Contains("no output scale", Assert.Throws<InputException>(() => Probe.Run(run, new ProbeOptions(Task: "decision_tree", ScaleY: 2))).Message);
-        Assert.Contains("unknown", Assert.Throws<InputException>(() => Probe.Run(run, new ProbeOptions(Task: "cubic"))).Message);
+        Assert.Contains("no output scale", Assert.ThrowsAny<InputException>(() => Probe.Run(run, new ProbeOptions(Task: "decision_tree", ScaleY: 2))).Message);
+        Assert.Contains("unknown", Assert.ThrowsAny<InputException>(() => Probe.Run(run, new ProbeOptions(Task: "cubic"))).Message);
     }
 
     [Fact]
@@ -87,13 +94,13 @@ public class ProbeTests
         Assert.Equal("random_quadrants,points=9,n-dims=3,scale-x=2,noise=0.1,bias=1.5", spec.Name);
         Assert.Equal("random_quadrants", spec.Strategy.Name);
         Assert.Equal(3, spec.ActiveDims);
-        Assert.Equal(0.1, spec.OutputNoise);
+        Assert.Equal(0.1, Assert.IsType<NoisyOutputs>(spec.Task).NoiseStd);
         Assert.True(spec.InputBias!.eq(1.5).all().item<bool>());
         // eval's scale-x=c: a random rotation times c, i.e. c·I
         Assert.True(spec.InputScale!.allclose(2 * TorchSharp.torch.eye(ProbingRun.NDims), atol: 1e-5));
         Assert.Equal(9, problem.NPoints);
-        Assert.Contains("strategy", Assert.Throws<InputException>(() => Probe.Build(ProbingRun.Config, new ProbeOptions(Strategy: "sideways"))).Message);
-        Assert.Contains("positive", Assert.Throws<InputException>(() => Probe.Build(ProbingRun.Config, new ProbeOptions(ScaleX: 0))).Message);
+        Assert.Contains("strategy", Assert.ThrowsAny<InputException>(() => Probe.Build(ProbingRun.Config, new ProbeOptions(Strategy: "sideways"))).Message);
+        Assert.Contains("positive", Assert.ThrowsAny<InputException>(() => Probe.Build(ProbingRun.Config, new ProbeOptions(ScaleX: 0))).Message);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace InContext.Tests.Probing;
 
 public class StandardizationTests
 {
-    static readonly TrainingDistribution Linear = new("linear_regression", new(), ProbingRun.NDims, ProbingRun.NPositions);
+    static readonly TrainingDistribution Linear = new(new LinearRegression(ProbingRun.NDims), ProbingRun.NPositions);
 
     /// <summary>A model that predicts the identity: the query's first input, whatever the context.</summary>
     sealed class Identity : IPredictor
@@ -83,7 +83,7 @@ public class StandardizationTests
             out_dir: unused
             """);
         var distribution = TrainingDistribution.Of(config);
-        var fc = TaskRegistry.Create(config);
+        var fc = config.CreateTask();
         using var g = new Generator(5);
         var xs = randn(new long[] { 4000, 11, 5 }, generator: g);
         xs.narrow(2, 3, 2).zero_();
@@ -96,7 +96,7 @@ public class StandardizationTests
     [Fact]
     public void Labels_are_never_rescaled()
     {
-        var labels = new TrainingDistribution("linear_classification", new(), 3, 5);
+        var labels = new TrainingDistribution(new LinearClassification(3), 5);
         Assert.Null(labels.OutputStd(3));
         var y = tensor(new[] { 1.0, -1, 1 });
         var s = Standardization.Fit(randn(3, 2), y, labels.OutputStd(2));

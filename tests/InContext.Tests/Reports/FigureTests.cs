@@ -83,9 +83,9 @@ public class FigureTests
     public void A_model_filter_keeps_only_the_asked_models_and_skips_evaluations_without_them()
     {
         using var run = new SyntheticRun();
-        string[] models = { ModelNames.LeastSquares, "not_a_model" };
+        string[] models = { LeastSquares.Id, "not_a_model" };
         var files = Figures.WriteAll(run.MetricsPath, null, run.Settings, Path.Combine(run.Dir, "plots"), models);
-        Assert.Equal(new[] { ModelPalette.For(ModelNames.LeastSquares) }, DrawnPaletteColours(files[0]));
+        Assert.Equal(new[] { ModelPalette.For(LeastSquares.Id) }, DrawnPaletteColours(files[0]));
 
         var none = Figures.WriteAll(run.MetricsPath, null, run.Settings, Path.Combine(run.Dir, "none"), new[] { "not_a_model" });
         Assert.Empty(none);
@@ -96,10 +96,10 @@ public class FigureTests
     {
         string[] known =
         {
-            ModelNames.Transformer, ModelNames.LeastSquares, ModelNames.Averaging, ModelNames.NeuralNetGd,
-            ModelNames.TreeDepth4, ModelNames.Tree, ModelNames.BoostedTrees, ModelNames.Knn(3),
+            InContext.Models.InContextTransformer.Id, LeastSquares.Id, Averaging.Id, GradientDescentNet.Id,
+            GreedyTree.IdOfDepth(4), GreedyTree.Id, BoostedTrees.Id, NearestNeighbours.IdOf(3),
         };
-        var colours = known.Concat(ModelNames.LassoAlphas.Select(ModelNames.Lasso)).Select(ModelPalette.For).ToList();
+        var colours = known.Concat(Lasso.PaperAlphas.Select(Lasso.IdOf)).Select(ModelPalette.For).ToList();
         Assert.Equal(colours.Count, colours.Distinct().Count());
         foreach (var id in new[] { "knn_5", "lasso_0.5", "NN_n=3_distance", "something else" })
             Assert.DoesNotContain(ModelPalette.For(id), colours);
@@ -113,9 +113,12 @@ public class FigureTests
     [InlineData("sparse_linear_regression", 20, 5, 5, 41)]
     [InlineData("decision_tree", 20, null, 1, 100)]
     [InlineData("relu_2nn_regression", 20, null, 20, 100)]
+    [InlineData("linear_classification", 20, null, 1, 41)]
     public void Normaliser_and_x_range_follow_the_papers_plots(string task, int d, int? sparsity, double normaliser, int positions)
     {
-        var settings = new PlotSettings(task, d, sparsity, "r");
+        var kwargs = new Dictionary<string, object?>();
+        if (sparsity is { } s) kwargs["sparsity"] = s;
+        var settings = PlotSettings.For(TaskRegistry.Create(task, kwargs, d), d, "r");
         Assert.Equal((normaliser, positions), (settings.Normaliser, settings.MaxPositions));
 
         var stats = new PositionStats(Enumerable.Repeat(6.0, 150).ToArray(), new double[150], new double[150], new double[150]);

@@ -58,8 +58,8 @@ public class HtmlReportTests
     {
         using var run = new SyntheticRun(nDims: 6, positions: 8);
         var evaluation = run.Metrics.Evaluations["standard"];
-        var lsq = evaluation[ModelNames.LeastSquares];
-        evaluation[ModelNames.LeastSquares] = new PositionStats(lsq.Mean[..5], lsq.Std[..5], lsq.BootstrapLow[..5], lsq.BootstrapHigh[..5]);
+        var lsq = evaluation[LeastSquares.Id];
+        evaluation[LeastSquares.Id] = new PositionStats(lsq.Mean[..5], lsq.Std[..5], lsq.BootstrapLow[..5], lsq.BootstrapHigh[..5]);
         run.Metrics.Save(run.MetricsPath);
         var report = Path.Combine(run.Dir, "report.html");
         HtmlReport.Write(new[] { ReportRun.InFolder(run.Dir, run.Settings, Config) }, report);
@@ -67,7 +67,7 @@ public class HtmlReportTests
         var table = Elements(Parse(report), "table").First(t => (string?)t.Attribute("data-evaluation") == "standard");
         var header = table.Descendants().First(e => e.Name.LocalName == "thead").Descendants().Where(e => e.Name.LocalName == "th").Skip(1);
         Assert.Equal(new[] { "1", "3", "6" }, header.Select(h => h.Value));
-        var row = table.Descendants().Single(e => (string?)e.Attribute("data-model") == ModelNames.LeastSquares);
+        var row = table.Descendants().Single(e => (string?)e.Attribute("data-model") == LeastSquares.Id);
         Assert.Equal(HtmlReport.Missing, row.Elements().Last().Value);
     }
 
@@ -115,7 +115,7 @@ public class HtmlReportTests
     {
         using var run = new SyntheticRun();
         var report = Path.Combine(run.Dir, "report.html");
-        string[] models = { ModelNames.Averaging, ModelNames.Transformer };
+        string[] models = { Averaging.Id, InContext.Models.InContextTransformer.Id };
         HtmlReport.Write(new[] { ReportRun.InFolder(run.Dir, run.Settings, Config, models) }, report);
 
         var rows = Elements(Parse(report), "tr").Select(r => (string?)r.Attribute("data-model")).OfType<string>().ToList();

@@ -10,20 +10,20 @@ namespace InContext.Tests.Reports;
 /// </summary>
 public sealed class SyntheticRun : IDisposable
 {
-    public static readonly string[] OurModels = { ModelNames.Transformer, ModelNames.LeastSquares, ModelNames.Knn(3), ModelNames.Averaging };
+    public static readonly string[] OurModels = { InContext.Models.InContextTransformer.Id, LeastSquares.Id, NearestNeighbours.IdOf(3), Averaging.Id };
     public static readonly string[] PaperModels = { "gpt2_embd=256_layer=12_head=8", "OLS_driver=None", "NN_n=3_uniform", "averaging" };
     public static readonly string[] Evaluations = { "standard", "scale-x=0.5" };
 
     public string Dir { get; } = Directory.CreateTempSubdirectory("incontext-reports-").FullName;
-    public string MetricsPath => Path.Combine(Dir, RunInputs.MetricsFileName);
-    public string TrainLogPath => Path.Combine(Dir, RunInputs.TrainLogFileName);
+    public string MetricsPath => Path.Combine(Dir, RunFolder.MetricsFileName);
+    public string TrainLogPath => Path.Combine(Dir, RunFolder.TrainLogFileName);
     public PlotSettings Settings { get; }
     public MetricsFile Metrics { get; } = new();
 
     public SyntheticRun(int nDims = 5, int positions = 11, IReadOnlyList<string>? models = null, string task = "linear_regression",
         string name = "toy", bool trainLog = true)
     {
-        Settings = new PlotSettings(task, nDims, null, name);
+        Settings = PlotSettings.For(TaskRegistry.CreateDefault(task, nDims), nDims, name);
         models ??= OurModels;
         foreach (var (evaluation, e) in Evaluations.Select((v, i) => (v, i)))
             for (int m = 0; m < models.Count; m++)

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace InContext.Tests.Tasks;
 
-/// <summary>Each function class's statistics, checked against its definition in SPEC §3.</summary>
+/// <summary>Each function class's statistics, checked against its definition in its documentation.</summary>
 public class FunctionClassTests
 {
     static Generator G(ulong seed = 1) => new(seed);

@@ -1,7 +1,7 @@
 using System.Globalization;
-using Scalar = InContext.Config.YamlTree.Scalar;
+using Scalar = InContext.Yaml.YamlTree.Scalar;
 
-namespace InContext.Config;
+namespace InContext.Yaml;
 
 /// <summary>
 /// One mapping of a config being bound to typed values: every read names its key path, so
@@ -51,7 +51,9 @@ public sealed class Section
         if (v == null) return null;
         var text = ScalarText(key, v, "an integer");
         if (v is Scalar { Quoted: false } && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)) return i;
-        throw Error(key, $"expected an integer, found '{text}'");
+        if (v is Scalar { Quoted: false } && System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            throw Error(key, $"expected an integer from {int.MinValue} to {int.MaxValue}, found '{text}'");
+        throw Error(key, $"expected an integer, found '{Shown(text)}'");
     }
 
     public int Int(string key, int? fallback = null) =>
@@ -63,7 +65,7 @@ public sealed class Section
         if (v == null) return fallback!.Value;
         var text = ScalarText(key, v, "a number");
         if (v is Scalar { Quoted: false } && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return d;
-        throw Error(key, $"expected a number, found '{text}'");
+        throw Error(key, $"expected a finite number, found '{Shown(text)}'");
     }
 
     public bool Bool(string key, bool fallback)
@@ -75,7 +77,7 @@ public sealed class Section
         {
             "true" or "True" or "TRUE" => true,
             "false" or "False" or "FALSE" => false,
-            _ => throw Error(key, $"expected true or false, found '{text}'"),
+            _ => throw Error(key, $"expected true or false, found '{Shown(text)}'"),
         };
     }
 
@@ -92,7 +94,7 @@ public sealed class Section
     {
         var value = String(key, fallback);
         if (!allowed.Contains(value))
-            throw Error(key, $"'{value}' is not one of {string.Join(", ", allowed)}");
+            throw Error(key, $"'{Shown(value)}' is not one of {string.Join(", ", allowed)}{Suggestion(value, allowed)}");
         return value;
     }
 
@@ -109,10 +111,48 @@ public sealed class Section
 
     public bool HasSub(string key) => Has(key) && _values[key] is Dictionary<string, object?>;
 
+    /// <summary>
+    /// Declares the section's keys and refuses any other at once, so that a misspelt key
+    /// (<c>n_dim</c>) is named before the key it was meant to be is reported missing.
+    /// </summary>
+    public Section Expect(params string[] keys)
+    {
+        foreach (var k in keys) _known.Add(k);
+        EnsureNoUnknownKeys();
+        return this;
+    }
+
     public void EnsureNoUnknownKeys()
     {
         foreach (var key in _values.Keys)
             if (!_known.Contains(key))
-                throw Error(key, $"unknown key (expected one of: {string.Join(", ", _known.Order())})");
+                throw Error(Shown(key), $"unknown key (expected one of: {string.Join(", ", _known.Order())}){Suggestion(key, _known)}");
     }
+
+    /// <summary>"; did you mean n_dims?" when one expected word is within two edits of <paramref name="word"/>.</summary>
+    static string Suggestion(string word, IEnumerable<string> expected)
+    {
+        var best = expected.Select(e => (e, d: Distance(word, e))).Where(x => x.d <= 2).OrderBy(x => x.d).FirstOrDefault();
+        return best.e is null ? "" : $"; did you mean {best.e}?";
+    }
+
+    static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+        return row[b.Length];
+    }
+
+    /// <summary>A value from a file as a message shows it: control characters escaped, at most 60 characters.</summary>
+    public static string Shown(string text) => Printable.Escape(text);
 }

@@ -1,7 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace InContext.Config;
+namespace InContext.Yaml;
 
 /// <summary>
 /// Reads YAML into plain trees (ordered dictionaries, lists, string scalars or null) and
@@ -19,9 +19,11 @@ public static class YamlTree
     {
         if (chain.Contains(path))
             throw new ConfigException(path, "inherit", $"inherits itself through {string.Join(" -> ", chain.Reverse().Append(path).Select(Path.GetFileName))}");
+        if (Directory.Exists(path))
+            throw new ConfigException(path, "", "is a folder, expected a YAML file");
         if (!System.IO.File.Exists(path))
             throw new ConfigException(path, "", chain.Count == 0 ? "file not found" : $"file not found (inherited from {chain.Peek()})");
-        var own = Parse(path, System.IO.File.ReadAllText(path));
+        var own = Parse(path, ReadText(path));
         chain.Push(path);
         var merged = new Dictionary<string, object?>();
         if (own.Remove("inherit", out var inherit) && inherit != null)
@@ -64,13 +66,34 @@ public static class YamlTree
         return copy;
     }
 
+    /// <summary>A config is a few dozen lines; anything past this is not one.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    /// <summary>
+    /// Values a document may expand to, aliases counted at every use: YAML aliases can nest
+    /// (an alias of a list of aliases...), and eight levels of nine already make 43 million.
+    /// </summary>
+    public const int MaxValues = 100_000;
+
+    static string ReadText(string path)
+    {
+        try
+        {
+            if (new FileInfo(path).Length > MaxFileBytes)
+                throw new ConfigException(path, "", $"larger than {MaxFileBytes / 1024} KiB; not a config");
+            return System.IO.File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(path, e); }
+    }
+
     public static Dictionary<string, object?> Parse(string file, string text)
     {
         var stream = new YamlStream();
         try { stream.Load(new StringReader(text)); }
-        catch (YamlException e) { throw new ConfigException(file, "", $"not valid YAML at line {e.Start.Line}: {e.Message}"); }
+        catch (YamlException e) { throw new ConfigException(file, "", $"not valid YAML at line {e.Start.Line}: {Printable.Escape(e.Message, 120)}"); }
         if (stream.Documents.Count == 0) return new Dictionary<string, object?>();
-        return Convert(file, "", stream.Documents[0].RootNode) switch
+        var budget = new int[] { MaxValues };
+        return Convert(file, "", stream.Documents[0].RootNode, budget) switch
         {
             Dictionary<string, object?> d => d,
             null => new Dictionary<string, object?>(),
@@ -78,24 +101,30 @@ public static class YamlTree
         };
     }
 
-    static object? Convert(string file, string path, YamlNode node) => node switch
+    static object? Convert(string file, string path, YamlNode node, int[] budget)
     {
-        YamlMappingNode map => ConvertMap(file, path, map),
-        YamlSequenceNode seq => seq.Children.Select((c, i) => Convert(file, $"{path}[{i}]", c)).ToList(),
+        if (--budget[0] < 0) throw new ConfigException(file, path, $"the document expands to more than {MaxValues} values (nested YAML aliases?); not a config");
+        return ConvertNode(file, path, node, budget);
+    }
+
+    static object? ConvertNode(string file, string path, YamlNode node, int[] budget) => node switch
+    {
+        YamlMappingNode map => ConvertMap(file, path, map, budget),
+        YamlSequenceNode seq => seq.Children.Select((c, i) => Convert(file, $"{path}[{i}]", c, budget)).ToList(),
         YamlScalarNode s when s.Style is ScalarStyle.Plain && (s.Value is null or "" or "~" or "null" or "Null" or "NULL") => null,
         YamlScalarNode s => new Scalar(s.Value ?? "", s.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted),
         _ => throw new ConfigException(file, path, "unsupported YAML node"),
     };
 
-    static Dictionary<string, object?> ConvertMap(string file, string path, YamlMappingNode map)
+    static Dictionary<string, object?> ConvertMap(string file, string path, YamlMappingNode map, int[] budget)
     {
         var d = new Dictionary<string, object?>();
         foreach (var (k, v) in map.Children)
         {
             var key = (k as YamlScalarNode)?.Value ?? throw new ConfigException(file, path, "keys must be plain names");
             var child = path.Length == 0 ? key : $"{path}.{key}";
-            if (d.ContainsKey(key)) throw new ConfigException(file, child, "key given twice");
-            d[key] = Convert(file, child, v);
+            if (d.ContainsKey(key)) throw new ConfigException(file, Printable.Escape(child), "key given twice");
+            d[key] = Convert(file, child, v, budget);
         }
         return d;
     }

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace InContext.Evaluation;
+namespace InContext;
 
 /// <summary>
 /// Anything that predicts in context: the transformer and every classical baseline share

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Scalar = InContext.Config.YamlTree.Scalar;
+using Scalar = InContext.Yaml.YamlTree.Scalar;
 
-namespace InContext.Config;
+namespace InContext.Yaml;
 
 /// <summary>
 /// Writes plain trees (as <see cref="YamlTree"/> reads them, or built from records) as block
@@ -18,12 +18,7 @@ public static class YamlWriter
         return sb.ToString();
     }
 
-    public static void WriteAtomically(string path, Dictionary<string, object?> tree)
-    {
-        var tmp = path + ".tmp";
-        System.IO.File.WriteAllText(tmp, Write(tree));
-        System.IO.File.Move(tmp, path, overwrite: true);
-    }
+    public static void WriteAtomically(string path, Dictionary<string, object?> tree) => AtomicFile.WriteAllText(path, Write(tree));
 
     static void WriteMap(StringBuilder sb, Dictionary<string, object?> map, int indent)
     {

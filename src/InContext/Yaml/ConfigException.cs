@@ -1,4 +1,4 @@
-namespace InContext.Config;
+namespace InContext.Yaml;
 
 /// <summary>
 /// A config that cannot be used: names the file and the key path (e.g.

@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+
+namespace InContext;
+
+/// <summary>
+/// A run's folder, as the paper lays it out: <c>config.yaml</c> (resolved), <c>state.pt</c>,
+/// <c>model_&lt;step&gt;.pt</c>, plus our <c>train_log.csv</c>, TensorBoard events,
+/// <c>metrics.json</c> and <c>plots/</c>. Only paths here: loading the config, the model or the
+/// metrics is done by the layer that owns each (<c>LoadConfig</c>, <c>LoadModel</c>, ...).
+/// </summary>
+public sealed partial class RunFolder(string path)
+{
+    public const string ConfigFileName = "config.yaml";
+    public const string StateFileName = "state.pt";
+    public const string TrainLogFileName = "train_log.csv";
+    public const string MetricsFileName = "metrics.json";
+    public const string PlotsFolderName = "plots";
+
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+    public string ConfigPath => In(ConfigFileName);
+    public string StatePath => In(StateFileName);
+    public string TrainLogPath => In(TrainLogFileName);
+    public string MetricsPath => In(MetricsFileName);
+    public string PlotsPath => In(PlotsFolderName);
+    public string ModelPath(int step) => In($"model_{step}.pt");
+
+    /// <summary><c>metrics.json</c> for <c>state.pt</c>, <c>metrics_&lt;step&gt;.json</c> for a kept model.</summary>
+    public string MetricsPathFor(int? step) => step is { } s ? In($"metrics_{s}.json") : MetricsPath;
+
+    public string Name => System.IO.Path.GetFileName(Path);
+
+    public bool HasConfig => File.Exists(ConfigPath);
+    public bool HasState => File.Exists(StatePath);
+
+    string In(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Takes the folder's one-writer lock (see <see cref="RunLock"/>) for <paramref name="purpose"/>.</summary>
+    public RunLock Lock(string purpose) => RunLock.Acquire(Path, purpose);
+
+    [GeneratedRegex(@"^model_(\d+)\.pt$")]
+    private static partial Regex KeptModel();
+
+    /// <summary>Steps of the kept <c>model_&lt;step&gt;.pt</c> files, ascending.</summary>
+    public IReadOnlyList<int> KeptSteps() =>
+        Directory.Exists(Path)
+            ? Directory.GetFiles(Path, "model_*.pt").Select(f => KeptModel().Match(System.IO.Path.GetFileName(f)))
+                .Where(m => m.Success && int.TryParse(m.Groups[1].Value, out _)).Select(m => int.Parse(m.Groups[1].Value)).Order().ToList()
+            : [];
+
+    /// <summary>The checkpoint to read: <c>model_&lt;step&gt;.pt</c> when a step is asked, else <c>state.pt</c>.</summary>
+    public string CheckpointPath(int? step = null)
+    {
+        if (step is { } s)
+        {
+            var p = ModelPath(s);
+            if (!File.Exists(p))
+                throw new InputException($"{Path}: no checkpoint for step {s} (kept steps: {(KeptSteps() is { Count: > 0 } k ? string.Join(", ", k) : "none")})");
+            return p;
+        }
+        if (HasState) return StatePath;
+        if (!Directory.Exists(Path)) throw new InputException($"{Path}: run folder not found");
+        throw new InputException($"{Path}: no checkpoint (state.pt) in the run folder; the run has not been trained yet");
+    }
+
+    /// <summary>
+    /// Refuses a folder name that is not one plain name (path separators, <c>..</c>, nothing);
+    /// the name of a new run inside an output folder.
+    /// </summary>
+    public static string CheckName(string name, string parameter) =>
+        name.Length == 0 || name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || name is "." or ".."
+            ? throw new ParameterException(parameter, $"'{name}': expected a plain folder name")
+            : name;
+}
