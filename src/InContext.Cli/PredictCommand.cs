@@ -84,11 +84,7 @@ static class PredictCommand
             console.Write(Table(result));
         }
         else writer.Write(format == "csv" ? Csv(result) : Json(result, notes));
-        if (outFile is null)
-        {
-            if (format == "csv") Console.Out.Flush();
-            return;
-        }
+        if (outFile is null) return;
         AtomicFile.WriteAllText(outFile, writer.ToString()!);
         Console.WriteLine($"Wrote {Path.GetFullPath(outFile)}");
     }

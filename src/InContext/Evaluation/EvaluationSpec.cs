@@ -67,8 +67,4 @@ public static class Evaluations
     /// <summary>Inputs scaled by <paramref name="c"/> through a random rotation (<c>U diag(c) Uᵀ</c>).</summary>
     public static Tensor ScaleX(int nDims, double c, Generator generator) =>
         Transformations.SampleTransformation(Enumerable.Repeat(c, nDims).ToArray(), false, generator);
-
-    /// <summary>The name of every evaluation a task of the paper can have, for refusing unknown names.</summary>
-    public static IReadOnlyList<string> KnownNames(int nDims) =>
-        For(new LinearRegression(nDims)).Select(e => e.Name).Append("linear_regression").ToList();
 }

@@ -46,6 +46,12 @@ public class TrainCommandTests
         Assert.True(File.Exists(run.MetricsPath));
         Assert.True(File.Exists(Path.Combine(run.PlotsPath, "standard.png")));
         Assert.Contains("Least Squares", stdout);
+
+        // trained further than its config said, the run's config says how far it now goes
+        (code, _, stderr) = Cli.Run("train", run.Path, "--steps", "24", "--no-eval");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(24, run.LoadConfig().Training.TrainSteps);
+        Assert.Equal(new[] { 0, 5, 10, 11, 15, 19, 20, 23 }, TrainingLog.Read(run.TrainLogPath).Select(r => r.Step));
     }
 
     [Fact]

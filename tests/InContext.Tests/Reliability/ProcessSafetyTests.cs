@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using InContext.Training;
+using Xunit;
+using static InContext.Tests.Reliability.Processes;
+
+namespace InContext.Tests.Reliability;
+
+/// <summary>
+/// icl as a scheduler and a hostile user treat it: two processes on one run folder, Ctrl+C and
+/// SIGTERM, and kill -9 at random moments. Each test runs real processes.
+/// </summary>
+public class ProcessSafetyTests
+{
+    /// <summary>Starts a long training in <paramref name="dir"/> and waits until it has logged a few steps.</summary>
+    static (Process process, string run) StartLongTraining(string dir, int steps = 200_000)
+    {
+        var config = TrainingConfigs.Write(dir, TrainingConfigs.Tiny(steps: steps, saveEvery: 50));
+        var p = Cli.Start(dir, ["train", config, "--run-id", "r"]);
+        var run = Path.Combine(dir, "runs", "r");
+        WaitUntil(() => File.Exists(Path.Combine(run, RunFolder.TrainLogFileName)) && File.ReadAllLines(Path.Combine(run, RunFolder.TrainLogFileName)).Length > 20 || p.HasExited, "training to start");
+        if (p.HasExited) Assert.Fail($"training ended before the test could stop it: {Finish(p).stderr}");
+        return (p, run);
+    }
+
+    [Fact]
+    public void A_second_writer_is_refused_naming_the_holder_and_a_killed_holder_blocks_nobody()
+    {
+        var dir = TestPaths.TempDir();
+        var (first, run) = StartLongTraining(dir);
+        try
+        {
+            var (code, _, stderr) = Cli.RunIn(dir, ["train", "run.yaml", "--run-id", "r"]);
+            Assert.Equal(2, code);
+            Assert.Contains($"in use by process {first.Id} on {Environment.MachineName} (training, since", stderr.Trim());
+            Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            (code, _, stderr) = Cli.RunIn(dir, ["eval", run, "--examples", "8"]);
+            Assert.Equal(2, code);
+            Assert.Contains($"in use by process {first.Id}", stderr);
+            (code, _, stderr) = Cli.RunIn(dir, ["import", TestPaths.ReferenceRun, "--out", run]);
+            Assert.Equal(2, code);
+            Assert.Contains("in use by process", stderr);
+            // the log is still one trainer's: steps in order, none twice
+            var steps = File.ReadAllLines(Path.Combine(run, RunFolder.TrainLogFileName)).Skip(1).Select(l => int.Parse(l.Split(',')[0])).ToList();
+            Assert.Equal(steps.Order().Distinct(), steps);
+        }
+        finally
+        {
+            first.Kill();
+            first.WaitForExit();
+        }
+        // killed with SIGKILL, it released its lock: the next command resumes
+        var (resumed, stdout, err) = Cli.RunIn(dir, ["train", "run.yaml", "--run-id", "r", "--steps", "60", "--no-eval"]);
+        Assert.True(resumed == 0, err);
+        Assert.Contains("Resuming", stdout);
+    }
+
+    [Theory]
+    [InlineData(SIGINT, 130, "Ctrl+C")]
+    [InlineData(SIGTERM, 143, "SIGTERM")]
+    public void A_stop_signal_saves_the_step_and_exits_with_the_shells_code(int signal, int exitCode, string name)
+    {
+        var dir = TestPaths.TempDir();
+        var (p, run) = StartLongTraining(dir);
+        Signal(p, signal);
+        int code;
+        string stdout, stderr;
+        try { (code, stdout, stderr) = Finish(p, 60); }
+        finally { if (!p.HasExited) p.Kill(); }
+        Assert.True(code == exitCode, $"exit {code}: {stderr}");
+        Assert.Contains($"Stopped by {name} at step", stdout);
+        var stoppedAt = int.Parse(stdout[(stdout.IndexOf("at step ", StringComparison.Ordinal) + 8)..].Split(';')[0]);
+        using var contents = PyTorchCheckpoint.Read(Path.Combine(run, RunFolder.StateFileName));
+        Assert.Equal(stoppedAt - 1, contents.TrainStep);   // the last step done is saved, not the last periodic save
+        Assert.Empty(Directory.GetFiles(run, "*.tmp"));
+    }
+
+    [Fact]
+    public void Killed_at_random_moments_a_run_resumes_to_the_very_same_weights()
+    {
+        // 20 trials of kill -9 after a random delay (seeded), each followed by the same command
+        // to the end; every one must end with the uninterrupted run's weights and log, bit for bit.
+        const int steps = 30;
+        var reference = TestPaths.TempDir();
+        var config = TrainingConfigs.Tiny(steps: steps, saveEvery: 4, keepEvery: 10, batch: 16);
+        TrainingConfigs.Write(reference, config);
+        var (code, _, stderr) = Cli.RunIn(reference, ["train", "run.yaml", "--run-id", "r", "--no-eval"]);
+        Assert.True(code == 0, stderr);
+        var expectedState = Weights(Path.Combine(reference, "runs", "r", RunFolder.StateFileName));
+        var expectedLog = LogWithoutSeconds(Path.Combine(reference, "runs", "r"));
+
+        var random = new Random(20261130);
+        var clock = Stopwatch.StartNew();
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var dir = TestPaths.TempDir();
+            TrainingConfigs.Write(dir, config);
+            var p = Cli.Start(dir, ["train", "run.yaml", "--run-id", "r", "--no-eval"]);
+            Thread.Sleep(TimeSpan.FromSeconds(0.2 + 1.6 * random.NextDouble()));
+            if (!p.HasExited) Signal(p, SIGKILL);
+            p.WaitForExit();
+            var (again, _, err) = Cli.RunIn(dir, ["train", "run.yaml", "--run-id", "r", "--no-eval"]);
+            Assert.True(again == 0, $"trial {trial}: resume failed: {err}");
+            var run = Path.Combine(dir, "runs", "r");
+            Assert.Equal(expectedState, Weights(Path.Combine(run, RunFolder.StateFileName)));
+            Assert.Equal(expectedLog, LogWithoutSeconds(run));
+            Assert.Empty(Directory.GetFiles(run, "*.tmp"));
+        }
+        Assert.True(clock.Elapsed.TotalMinutes < 3, $"20 trials took {clock.Elapsed}");
+    }
+
+    /// <summary>Every tensor of a checkpoint's model by name and the hash of its bytes, and the step.</summary>
+    static string Weights(string path)
+    {
+        using var contents = PyTorchCheckpoint.Read(path);
+        return $"step {contents.TrainStep}\n" + string.Join("\n", contents.Model.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => kv.Key + " " + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(kv.Value.contiguous().bytes))));
+    }
+}
