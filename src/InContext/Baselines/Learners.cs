@@ -25,6 +25,8 @@ public static class Learners
         Fixed(GreedyTree.Id, () => new GreedyTree(null)),
         Fixed(BoostedTrees.Id, () => new BoostedTrees()),
         Fixed(LightGbmBoostedTrees.Id, () => new LightGbmBoostedTrees()),
+        Fixed(LogisticRegressionLearner.Id, () => new LogisticRegressionLearner()),
+        WithParameter("ridge_<alpha>", "ridge_", PositiveReal, a => new Ridge(a)),
     ];
 
     /// <summary>The ids <see cref="Create"/> accepts, patterns with their parameter in angle brackets.</summary>

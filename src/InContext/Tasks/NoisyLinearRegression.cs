@@ -1,3 +1,4 @@
+using InContext.Baselines;
 using InContext.Yaml;
 using static TorchSharp.torch;
 
@@ -33,6 +34,9 @@ public sealed class NoisyLinearRegression(int nDims, double noiseStd = 0, bool r
 
     public override double? OutputStd(int activeDims) =>
         RenormalizeYs ? Math.Sqrt(NDims) : Math.Sqrt(Scale * Scale * activeDims + NoiseStd * NoiseStd);
+
+    /// <summary>Beside least squares, 3-NN and averaging: ridge with α = noise_std², the Bayes-optimal predictor (w ~ N(0, I)).</summary>
+    public override IEnumerable<IPredictor> Baselines() => NoiseStd > 0 ? base.Baselines().Append(new Ridge(NoiseStd * NoiseStd)) : base.Baselines();
 
     public override FunctionClass WithScale(double scale) => new NoisyLinearRegression(NDims, NoiseStd, RenormalizeYs, scale);
 }

@@ -19,6 +19,7 @@ public static class TaskRegistry
         ["quadratic_regression"] = QuadraticRegression.FromKwargs,
         ["relu_2nn_regression"] = Relu2nnRegression.FromKwargs,
         ["decision_tree"] = DecisionTree.FromKwargs,
+        ["logistic_regression"] = LogisticRegression.FromKwargs,
     };
 
     public static IReadOnlyCollection<string> Names => Classes.Keys;

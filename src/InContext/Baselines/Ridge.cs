@@ -1,0 +1,44 @@
+using System.Globalization;
+using static TorchSharp.torch;
+
+namespace InContext.Baselines;
+
+/// <summary>
+/// Ridge regression on the first i pairs, <c>w = (XᵀX + αI)⁻¹Xᵀy</c>, predicting <c>x·w</c>. With
+/// <c>α</c> the noise variance it is the posterior mean of w under the prior <c>N(0, I)</c>: the
+/// Bayes-optimal predictor for <c>noisy_linear_regression</c> (and, as α → 0, least squares).
+/// Batched over prompts, one solve per position, in float64 on the CPU as least squares.
+/// </summary>
+public sealed class Ridge : Baseline
+{
+    public Ridge(double alpha)
+    {
+        if (!(alpha > 0 && double.IsFinite(alpha))) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be positive");
+        Alpha = alpha;
+    }
+
+    public double Alpha { get; }
+
+    public static string IdOf(double alpha) => $"ridge_{alpha.ToString(CultureInfo.InvariantCulture)}";
+    public override string Name => IdOf(Alpha);
+    public override string DisplayName => $"Ridge (alpha={Alpha.ToString(CultureInfo.InvariantCulture)})";
+
+    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
+    {
+        var (b, n, d) = CheckShapes(xs, ys, queries);
+        using var scope = NewDisposeScope();
+        var x = xs.detach().to(CPU).to(float64);
+        var y = ys.detach().to(CPU).to(float64).unsqueeze(-1);
+        var q = queries.detach().to(CPU).to(float64);
+        var penalty = eye(d, dtype: float64).mul_(Alpha);
+        var predictions = new Tensor[n];
+        predictions[0] = zeros(b, dtype: float64);
+        for (int i = 1; i < n; i++)
+        {
+            var context = x.narrow(1, 0, i);
+            var w = linalg.solve(context.transpose(1, 2).bmm(context) + penalty, context.transpose(1, 2).bmm(y.narrow(1, 0, i)));
+            predictions[i] = q.narrow(1, i, 1).bmm(w).reshape(b);
+        }
+        return stack(predictions, 1).to(float32).to(xs.device).MoveToOuterDisposeScope();
+    }
+}

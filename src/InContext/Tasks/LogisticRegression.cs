@@ -1,0 +1,38 @@
+using InContext.Baselines;
+using InContext.Yaml;
+using static TorchSharp.torch;
+
+namespace InContext.Tasks;
+
+/// <summary>
+/// Labels from a logistic model: <c>y = +1</c> with probability <c>σ(scale · x · w)</c>, else
+/// <c>−1</c>, <c>w ~ N(0, I_d)</c>; unlike <c>linear_classification</c> the labels are noisy near the
+/// boundary, and <c>scale</c> sets how noisy. Scored by accuracy, trained with binary
+/// cross-entropy, and compared with logistic regression fitted on the same pairs.
+/// </summary>
+public sealed class LogisticRegression(int nDims, double scale = 1) : LinearFamily(nDims, scale)
+{
+    public override string Name => "logistic_regression";
+
+    public static LogisticRegression FromKwargs(Section kwargs, int nDims) => new(nDims, ReadScale(kwargs));
+
+    public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator)
+    {
+        using var probability = Linear(functions, xs).sigmoid();
+        using var u = rand(probability.shape, generator: generator).to(xs.device);
+        return where(u.lt(probability), 1f, -1f);
+    }
+
+    public override Tensor Metric(Tensor predictions, Tensor ys) => Labels.Accuracy(predictions, ys);
+    public override Tensor TrainingLoss(Tensor predictions, Tensor ys) => Labels.CrossEntropy(predictions, ys);
+    public override string MetricName => Labels.MetricName;
+    public override bool HigherIsBetter => true;
+    public override double ErrorNormaliser(int activeDims) => 1;
+    public override (double Level, string Label) ReferenceLine => Labels.Chance;
+    public override double? OutputStd(int activeDims) => null;
+    public override bool AcceptsOutputNoise => false;
+
+    public override IEnumerable<IPredictor> Baselines() => [new LogisticRegressionLearner(), new NearestNeighbours(3), new Averaging()];
+
+    public override FunctionClass WithScale(double scale) => new LogisticRegression(NDims, scale);
+}
