@@ -12,20 +12,21 @@ static class BenchCommand
     {
         var steps = new Option<int>("--steps") { Description = "Timed steps per model size.", DefaultValueFactory = _ => 100 };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
-        var train = new Command("train", "Median ms per training step: tiny (64/3/2, d=5, 11 points) and small (128/6/4, d=10, 21 points), batch 64.") { steps, device };
+        var sizes = new Option<string[]>("--sizes") { Description = $"Model sizes: {string.Join(", ", TrainingBenchmark.Sizes.Keys)} (default: tiny and small on the CPU, all three on a GPU).", AllowMultipleArgumentsPerToken = true };
+        var graphs = Devices.CudaGraphsOption();
+        var train = new Command("train", "Median ms per training step (data, forward, backward, Adam) of the paper's model sizes, batch 64: tiny (64/3/2, d=5, 11 points), small (128/6/4, d=10, 21 points), standard (256/12/8, d=20, 41 points).") { steps, device, sizes, graphs };
         train.SetAction(p =>
         {
             var dev = Devices.Parse(p.GetValue(device));
             var n = p.GetValue(steps);
-            var table = new Table().AddColumns("model", "embd/layers/heads", "d", "points", "batch", "median ms/step", "p90 ms/step", "memory growth MB");
-            foreach (var (name, cfg) in new[]
-                     {
-                         ("tiny", TrainingBenchmark.SizedConfig(64, 3, 2, 5, 11)),
-                         ("small", TrainingBenchmark.SizedConfig(128, 6, 4, 10, 21)),
-                     })
+            var chosen = Lists.Split(p.GetValue(sizes)) ?? (dev.type == TorchSharp.DeviceType.CUDA ? ["tiny", "small", "standard"] : ["tiny", "small"]);
+            foreach (var s in chosen)
+                if (!TrainingBenchmark.Sizes.ContainsKey(s)) throw new ParameterException("sizes", $"{s}: unknown (valid: {string.Join(", ", TrainingBenchmark.Sizes.Keys)})");
+            var table = new Table().AddColumns("model", "embd/layers/heads", "d", "points", "batch", "median ms/step", "p90 ms/step", "memory growth MB", "CUDA graphs");
+            foreach (var name in chosen)
             {
-                var t = TrainingBenchmark.Measure(name, cfg, n, dev);
-                table.AddRow(t.Name, $"{t.NEmbd}/{t.NLayer}/{t.NHead}", $"{t.NDims}", $"{t.NPoints}", $"{t.BatchSize}", $"{t.MedianMs:F1}", $"{t.P90Ms:F1}", $"{t.MemoryGrowthMb:F0}");
+                var t = TrainingBenchmark.Measure(name, TrainingBenchmark.Sizes[name], n, dev, cudaGraphs: Devices.CudaGraphs(p.GetValue(graphs)));
+                table.AddRow(t.Name, $"{t.NEmbd}/{t.NLayer}/{t.NHead}", $"{t.NDims}", $"{t.NPoints}", $"{t.BatchSize}", $"{t.MedianMs:F1}", $"{t.P90Ms:F1}", $"{t.MemoryGrowthMb:F0}", t.CudaGraphs ? "yes" : "no");
             }
             AnsiConsole.Write(table);
             return 0;

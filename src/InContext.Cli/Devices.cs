@@ -4,9 +4,23 @@ using static TorchSharp.torch;
 
 namespace InContext.Cli;
 
-/// <summary>The one place the CLI turns <c>--device</c> into a torch device.</summary>
+/// <summary>The one place the CLI turns <c>--device</c> (and <c>--cuda-graphs</c>) into what the library takes.</summary>
 static class Devices
 {
+    /// <summary><c>--cuda-graphs</c>: on a CUDA device, replay training steps from CUDA graphs (auto: when the shim is there).</summary>
+    public static System.CommandLine.Option<string> CudaGraphsOption()
+    {
+        var option = new System.CommandLine.Option<string>("--cuda-graphs")
+        {
+            Description = "On a CUDA device: replay each training step from a CUDA graph (auto: when libIclCudaGraphs.so is found), on, or off.",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong("auto", "on", "off");
+        return option;
+    }
+
+    public static bool? CudaGraphs(string? value) => value switch { "on" => true, "off" => false, _ => null };
+
     public static Device Parse(string? name)
     {
         name ??= "cpu";

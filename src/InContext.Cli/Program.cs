@@ -21,6 +21,15 @@ root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 
 var parse = root.Parse(args);
+try
+{
+    // ICL_LIBTORCH: run on a libtorch of the user's (an installed PyTorch's), before the first tensor.
+    LibTorchLocation.UseFromEnvironment();
+}
+catch (Exception e)
+{
+    return Failures.Report(e, parse.GetValue(Failures.Verbose));
+}
 if (parse.Errors.Count > 0)
 {
     // One line: the most telling error (an unrecognized word before "command not provided").

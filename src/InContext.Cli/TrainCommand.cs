@@ -19,12 +19,14 @@ static class TrainCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var testRun = new Option<bool>("--test-run") { Description = "100 steps at the curriculum's end values; writes nothing." };
         var noEval = new Option<bool>("--no-eval") { Description = "Skip the evaluation (and figures) at the end of training." };
-        var cmd = new Command("train", "Train an in-context learner, then evaluate it against the baselines; resumes an existing run folder.") { config, outDir, runId, steps, seed, device, testRun, noEval };
-        cmd.SetAction(p => Run(p.GetValue(config), p.GetValue(outDir), p.GetValue(runId), p.GetValue(steps), p.GetValue(seed), p.GetValue(device), p.GetValue(testRun), p.GetValue(noEval)));
+        var graphs = Devices.CudaGraphsOption();
+        var cmd = new Command("train", "Train an in-context learner, then evaluate it against the baselines; resumes an existing run folder.") { config, outDir, runId, steps, seed, device, testRun, noEval, graphs };
+        cmd.SetAction(p => Run(p.GetValue(config), p.GetValue(outDir), p.GetValue(runId), p.GetValue(steps), p.GetValue(seed), p.GetValue(device), p.GetValue(testRun), p.GetValue(noEval),
+            Devices.CudaGraphs(p.GetValue(graphs))));
         return cmd;
     }
 
-    static int Run(string? configPath, string? outDir, string? runId, int? steps, long? seed, string? deviceName, bool testRun, bool noEval)
+    static int Run(string? configPath, string? outDir, string? runId, int? steps, long? seed, string? deviceName, bool testRun, bool noEval, bool? cudaGraphs)
     {
         var device = Devices.Parse(deviceName);
         RunConfig config;
@@ -43,16 +45,16 @@ static class TrainCommand
 
         if (testRun || config.TestRun)
         {
-            using var test = new Trainer(config.AsTestRun(), run: null, device);
+            using var test = new Trainer(config.AsTestRun(), run: null, device, cudaGraphs);
             return Code(ConsoleProgress.Train(test, null, $"test run ({config.Training.Task})"));
         }
 
         var (run, runConfig, resumes) = Runs.Prepare(config, outDir, runId);
         if (seed is { } s2 && resumes && runConfig.Training.Seed != s2)
             throw new ParameterException("seed", $"{s2}: the run in {run.Path} was trained with seed {runConfig.Training.Seed}; a resumed run keeps its seed");
-        using var trainer = new Trainer(runConfig, run, device);
+        using var trainer = new Trainer(runConfig, run, device, cudaGraphs);
         var total = steps ?? runConfig.Training.TrainSteps;
-        AnsiConsole.MarkupLineInterpolated($"[bold]{(resumes ? "Resuming" : "Training")}[/] {runConfig.Training.Task}, model {runConfig.Model.NEmbd}/{runConfig.Model.NLayer}/{runConfig.Model.NHead}, d={runConfig.Model.NDims}, on {device.type} -> {run.Path}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{(resumes ? "Resuming" : "Training")}[/] {runConfig.Training.Task}, model {runConfig.Model.NEmbd}/{runConfig.Model.NLayer}/{runConfig.Model.NHead}, d={runConfig.Model.NDims}, on {device.type}{(trainer.UsesCudaGraphs ? " (CUDA graphs)" : "")} -> {run.Path}");
         if (resumes) AnsiConsole.MarkupLineInterpolated($"  at step {trainer.NextStep} of {total}");
         var outcome = ConsoleProgress.Train(trainer, total, runConfig.Wandb.Name ?? runConfig.Training.Task);
         if (outcome != TrainingOutcome.Finished || noEval)

@@ -7,6 +7,14 @@ namespace InContext;
 /// </summary>
 public static partial class NativeRuntime
 {
+    /// <summary>
+    /// Which libtorch this build carries: <c>cpu</c>, <c>cuda</c>, or <c>external</c> (none: it runs on
+    /// the one <see cref="LibTorchLocation"/> loads). Set by the build's TorchBackend property.
+    /// </summary>
+    public static string TorchBackend { get; } =
+        typeof(NativeRuntime).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "InContext.TorchBackend")?.Value ?? "cpu";
+
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
 

@@ -107,6 +107,44 @@ public sealed class FlatAdam : IDisposable
         _weights.addcdiv_(_expAvg, denom, value: -o.LearningRate!.Value / biasCorrection1);
     }
 
+    Tensor? _stepScalars;   // on the device: 1/sqrt(1 − β2^t) and −lr/(1 − β1^t), for StepOnDevice
+
+    /// <summary>
+    /// Readies one update by <see cref="StepOnDevice"/>, outside any CUDA graph capture: advances the
+    /// step counts the optimizer's state (and checkpoints) keep, and writes the step's bias
+    /// corrections into a device tensor the captured update reads. False when the parameters are
+    /// at different steps (a loaded state lacking some): <see cref="Step"/> handles that.
+    /// </summary>
+    public bool PrepareStepOnDevice()
+    {
+        var step = _states[0].step + 1;
+        if (_states.Any(s => s.step + 1 != step)) return false;
+        foreach (var s in _states) s.step = step;
+        var o = _options;
+        var (beta1, beta2) = (o.beta1!.Value, o.beta2!.Value);
+        using var values = tensor(new[] { (float)(1 / Math.Sqrt(1 - Math.Pow(beta2, step))), (float)(-o.LearningRate!.Value / (1 - Math.Pow(beta1, step))) });
+        _stepScalars ??= zeros(2, dtype: _weights.dtype, device: _weights.device);
+        _stepScalars.copy_(values);
+        return true;
+    }
+
+    /// <summary>
+    /// Adam's update with its step-dependent numbers read from the device (<see cref="PrepareStepOnDevice"/>),
+    /// so that it can be captured in a CUDA graph and replayed at every step. The same update as
+    /// <see cref="Step"/>, up to float rounding (it multiplies by 1/sqrt(1 − β2^t) where Step divides).
+    /// </summary>
+    public void StepOnDevice()
+    {
+        var o = _options;
+        var (beta1, beta2) = (o.beta1!.Value, o.beta2!.Value);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        _expAvg.mul_(beta1).add_(_grads, alpha: 1 - beta1);
+        _expAvgSq.mul_(beta2).addcmul_(_grads, _grads, value: 1 - beta2);
+        var denom = _expAvgSq.sqrt().mul_(_stepScalars!.narrow(0, 0, 1)).add_(o.eps!.Value);
+        _weights.addcmul_(_expAvg.div(denom), _stepScalars.narrow(0, 1, 1), value: 1);
+    }
+
     /// <summary>Whether every parameter is finite (one reduction over the flat buffer).</summary>
     public bool WeightsAreFinite()
     {
@@ -122,5 +160,6 @@ public sealed class FlatAdam : IDisposable
         _grads.Dispose();
         _expAvg.Dispose();
         _expAvgSq.Dispose();
+        _stepScalars?.Dispose();
     }
 }

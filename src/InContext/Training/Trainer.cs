@@ -33,6 +33,8 @@ public sealed class Trainer : IDisposable
     public InContextTransformer Model { get; }
     public Adam Optimizer { get; }
     readonly FlatAdam _update;
+    readonly GraphedSteps? _graphed;
+    (Tensor xs, Tensor ys)? _prefetched;
     readonly RunLock? _lock;
     public TrainingData Data { get; }
     public Device Device { get; }
@@ -43,8 +45,13 @@ public sealed class Trainer : IDisposable
     /// <summary>The step the run folder's <c>state.pt</c> holds, null before the first save.</summary>
     public int? SavedStep { get; private set; }
 
+    /// <summary>Whether steps are replayed from CUDA graphs (<see cref="GraphedSteps"/>).</summary>
+    public bool UsesCudaGraphs => _graphed is not null;
+
     /// <param name="run">The run folder, or null for a test run that writes nothing.</param>
-    public Trainer(RunConfig config, RunFolder? run, Device? device = null)
+    /// <param name="cudaGraphs">On a CUDA device: true replays steps from CUDA graphs (the shim must
+    /// load), false runs them eagerly, null uses graphs when the shim is there (<see cref="CudaGraphs.DefaultPath"/>).</param>
+    public Trainer(RunConfig config, RunFolder? run, Device? device = null, bool? cudaGraphs = null)
     {
         TrainingMemory.Estimate(config).EnsureFits(config.Source);
         Config = config;
@@ -61,6 +68,11 @@ public sealed class Trainer : IDisposable
             _update = new FlatAdam(Optimizer, Model.parameters().ToList());
             Data = new TrainingData(config);
             if (run is { HasState: true }) Resume(run.StatePath);
+            if (Device.type == DeviceType.CUDA && cudaGraphs != false)
+            {
+                if (cudaGraphs == true) CudaGraphs.Load();
+                if (CudaGraphs.TryLoadDefault()) _graphed = new GraphedSteps(Model, Data.Task, _update);
+            }
         }
         catch
         {
@@ -96,6 +108,18 @@ public sealed class Trainer : IDisposable
     (double loss, double[]? pointwise) StepInScope(bool pointwise)
     {
         using var scope = NewDisposeScope();
+        if (_graphed is not null)
+        {
+            var (x, y) = _prefetched ?? Data.Batch(NextStep);
+            _prefetched = null;
+            using (x) using (y) _graphed.Launch(x, y);
+            // The next batch is drawn on the CPU while the GPU runs this step.
+            var next = Data.Batch(NextStep + 1);
+            _prefetched = (next.xs.DetachFromDisposeScope(), next.ys.DetachFromDisposeScope());
+            var result = _graphed.Finish(pointwise);
+            NextStep++;
+            return result;
+        }
         var (xs, ys) = Data.Batch(NextStep);
         xs = xs.to(Device);
         ys = ys.to(Device);
@@ -216,6 +240,8 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _graphed?.Dispose();
+        if (_prefetched is var (px, py)) { px.Dispose(); py.Dispose(); }
         Data.Dispose();
         _update.Dispose();
         Optimizer.Dispose();

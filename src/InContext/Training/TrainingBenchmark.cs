@@ -8,7 +8,7 @@ namespace InContext.Training;
 /// Median milliseconds per training step of one model size, the figure the README quotes, and how
 /// much the process's resident memory grew over the timed steps (a steady run grows by about 0).
 /// </summary>
-public sealed record StepTiming(string Name, int NEmbd, int NLayer, int NHead, int NDims, int NPoints, int BatchSize, double MedianMs, double P90Ms, int Steps, double MemoryGrowthMb);
+public sealed record StepTiming(string Name, int NEmbd, int NLayer, int NHead, int NDims, int NPoints, int BatchSize, double MedianMs, double P90Ms, int Steps, double MemoryGrowthMb, bool CudaGraphs);
 
 /// <summary>
 /// Times training steps (data, forward, backward, Adam) of the paper's model sizes; the
@@ -16,6 +16,14 @@ public sealed record StepTiming(string Name, int NEmbd, int NLayer, int NHead, i
 /// </summary>
 public static class TrainingBenchmark
 {
+    /// <summary>The paper's three model sizes at the dims and prompt lengths they are trained on here.</summary>
+    public static IReadOnlyDictionary<string, RunConfig> Sizes { get; } = new Dictionary<string, RunConfig>
+    {
+        ["tiny"] = SizedConfig(64, 3, 2, 5, 11),
+        ["small"] = SizedConfig(128, 6, 4, 10, 21),
+        ["standard"] = SizedConfig(256, 12, 8, 20, 41),
+    };
+
     public static RunConfig SizedConfig(int nEmbd, int nLayer, int nHead, int nDims, int nPoints, int batchSize = 64) =>
         RunConfig.Parse($$"""
             model: {family: gpt2, n_dims: {{nDims}}, n_positions: {{nPoints}}, n_embd: {{nEmbd}}, n_layer: {{nLayer}}, n_head: {{nHead}}}
@@ -30,9 +38,9 @@ public static class TrainingBenchmark
             out_dir: unused
             """, "benchmark");
 
-    public static StepTiming Measure(string name, RunConfig config, int steps, Device? device = null, int warmup = 10)
+    public static StepTiming Measure(string name, RunConfig config, int steps, Device? device = null, int warmup = 10, bool? cudaGraphs = null)
     {
-        using var trainer = new Trainer(config, run: null, device);
+        using var trainer = new Trainer(config, run: null, device, cudaGraphs);
         for (var i = 0; i < warmup; i++) trainer.Step();
         var times = new List<double>();
         var residentBefore = Environment.WorkingSet;
@@ -45,6 +53,6 @@ public static class TrainingBenchmark
         times.Sort();
         var m = config.Model;
         return new StepTiming(name, m.NEmbd, m.NLayer, m.NHead, m.NDims, m.NPositions, config.Training.BatchSize,
-            times[times.Count / 2], times[(int)(times.Count * 0.9)], steps, (Environment.WorkingSet - residentBefore) / 1e6);
+            times[times.Count / 2], times[(int)(times.Count * 0.9)], steps, (Environment.WorkingSet - residentBefore) / 1e6, trainer.UsesCudaGraphs);
     }
 }

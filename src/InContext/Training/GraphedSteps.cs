@@ -1,0 +1,110 @@
+using InContext.Models;
+using InContext.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace InContext.Training;
+
+/// <summary>
+/// Training steps on a CUDA device replayed from a CUDA graph (PyTorch's whole-network capture):
+/// the batch is copied into static input tensors, and one captured step (forward, loss, backward,
+/// Adam with its step-dependent numbers on the device) is replayed. A graph holds one prompt shape;
+/// when the curriculum changes the shape, the next step runs eagerly once (a warm-up, as PyTorch
+/// advises before a capture) and the step after is captured anew. Every step, warm-up or replayed,
+/// runs on one side stream and computes the same update.
+/// </summary>
+sealed class GraphedSteps : IDisposable
+{
+    const int WarmUpSteps = 2;
+
+    readonly InContextTransformer _model;
+    readonly FunctionClass _task;
+    readonly FlatAdam _update;
+    readonly CudaSideStream _stream = CudaSideStream.Create();
+    CudaGraph? _graph;
+    long[]? _shape;
+    Tensor? _xs, _ys, _loss, _predictions;
+    int _warmUps = WarmUpSteps;
+
+    public GraphedSteps(InContextTransformer model, FunctionClass task, FlatAdam update)
+    {
+        _model = model;
+        _task = task;
+        _update = update;
+    }
+
+    /// <summary>Queues the step on the batch (CPU tensors): copies it in and replays (or warms up, or captures). Returns at once.</summary>
+    public void Launch(Tensor xs, Tensor ys)
+    {
+        if (_shape is null || !_shape.SequenceEqual(xs.shape))
+        {
+            Reset();
+            _shape = xs.shape.ToArray();
+            // Static inputs live as long as the graph, outside any step's dispose scope.
+            _xs = empty(xs.shape, dtype: xs.dtype, device: _model.Device).DetachFromDisposeScope();
+            _ys = empty(ys.shape, dtype: ys.dtype, device: _model.Device).DetachFromDisposeScope();
+        }
+        using var on = _stream.Enter();
+        _xs!.copy_(xs);
+        _ys!.copy_(ys);
+        if (!_update.PrepareStepOnDevice())
+            throw new InvalidOperationException("the optimizer's parameters are at different steps; train eagerly (--cuda-graphs off)");
+        if (_warmUps > 0)
+        {
+            _warmUps--;
+            _loss?.Dispose();
+            _predictions?.Dispose();
+            Body();
+            return;
+        }
+        if (_graph is null)
+        {
+            _loss?.Dispose();
+            _predictions?.Dispose();
+            _graph = CudaGraph.Capture(_stream, Body);   // records the step; runs nothing
+        }
+        _graph.Replay();
+    }
+
+    /// <summary>The loss of the step launched last (waits for it) and, when asked, its point-wise squared error.</summary>
+    public (double loss, double[]? pointwise) Finish(bool pointwise)
+    {
+        using var on = _stream.Enter();
+        var perPoint = pointwise ? (_predictions! - _ys!).square().mean(new long[] { 0 }).cpu().data<float>().Select(v => (double)v).ToArray() : null;
+        return (_loss!.ToDouble(), perPoint);
+    }
+
+    /// <summary>One step on the static inputs; only device work, nothing that changes between steps on the host.</summary>
+    void Body()
+    {
+        _update.ZeroGrad();
+        using var scope = NewDisposeScope();
+        _model.train();
+        var predictions = _model.forward(_xs!, _ys!);
+        var loss = _task.TrainingLoss(predictions, _ys!);
+        loss.backward();
+        _update.StepOnDevice();
+        // The graph writes its outputs into these on every replay: they outlive every dispose scope.
+        _loss = loss.detach().DetachFromDisposeScope();
+        _predictions = predictions.detach().DetachFromDisposeScope();
+    }
+
+    void Reset()
+    {
+        if (_graph is not null)
+        {
+            CudaGraphs.Synchronize();
+            _graph.Dispose();
+            _graph = null;
+        }
+        _xs?.Dispose(); _ys?.Dispose(); _loss?.Dispose(); _predictions?.Dispose();
+        (_xs, _ys, _loss, _predictions) = (null, null, null, null);
+        _warmUps = Math.Max(_warmUps, 1);
+    }
+
+    public void Dispose()
+    {
+        Reset();
+        _stream.Dispose();
+    }
+}
