@@ -14,9 +14,11 @@ static class BenchCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var sizes = new Option<string[]>("--sizes") { Description = $"Model sizes: {string.Join(", ", TrainingBenchmark.Sizes.Keys)} (default: tiny and small on the CPU, all three on a GPU).", AllowMultipleArgumentsPerToken = true };
         var graphs = Devices.CudaGraphsOption();
-        var train = new Command("train", "Median ms per training step (data, forward, backward, Adam) of the paper's model sizes, batch 64: tiny (64/3/2, d=5, 11 points), small (128/6/4, d=10, 21 points), standard (256/12/8, d=20, 41 points).") { steps, device, sizes, graphs };
+        var tf32 = Devices.Tf32Option();
+        var train = new Command("train", "Median ms per training step (data, forward, backward, Adam) of the paper's model sizes, batch 64: tiny (64/3/2, d=5, 11 points), small (128/6/4, d=10, 21 points), standard (256/12/8, d=20, 41 points).") { steps, device, sizes, graphs, tf32 };
         train.SetAction(p =>
         {
+            if (p.GetValue(tf32)) NativeRuntime.AllowTf32(true);
             var dev = Devices.Parse(p.GetValue(device));
             var n = p.GetValue(steps);
             var chosen = Lists.Split(p.GetValue(sizes)) ?? (dev.type == TorchSharp.DeviceType.CUDA ? ["tiny", "small", "standard"] : ["tiny", "small"]);

@@ -21,6 +21,10 @@ static class Devices
 
     public static bool? CudaGraphs(string? value) => value switch { "on" => true, "off" => false, _ => null };
 
+    /// <summary><c>--tf32</c>: TensorFloat-32 matrix products on the GPU (faster, less exact); off by default.</summary>
+    public static System.CommandLine.Option<bool> Tf32Option() =>
+        new("--tf32") { Description = "On a GPU: let matrix products use TensorFloat-32 (faster; about 1e-3 relative error per product). Default: fp32." };
+
     public static Device Parse(string? name)
     {
         name ??= "cpu";

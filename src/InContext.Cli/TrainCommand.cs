@@ -20,9 +20,14 @@ static class TrainCommand
         var testRun = new Option<bool>("--test-run") { Description = "100 steps at the curriculum's end values; writes nothing." };
         var noEval = new Option<bool>("--no-eval") { Description = "Skip the evaluation (and figures) at the end of training." };
         var graphs = Devices.CudaGraphsOption();
-        var cmd = new Command("train", "Train an in-context learner, then evaluate it against the baselines; resumes an existing run folder.") { config, outDir, runId, steps, seed, device, testRun, noEval, graphs };
-        cmd.SetAction(p => Run(p.GetValue(config), p.GetValue(outDir), p.GetValue(runId), p.GetValue(steps), p.GetValue(seed), p.GetValue(device), p.GetValue(testRun), p.GetValue(noEval),
-            Devices.CudaGraphs(p.GetValue(graphs))));
+        var tf32 = Devices.Tf32Option();
+        var cmd = new Command("train", "Train an in-context learner, then evaluate it against the baselines; resumes an existing run folder.") { config, outDir, runId, steps, seed, device, testRun, noEval, graphs, tf32 };
+        cmd.SetAction(p =>
+        {
+            if (p.GetValue(tf32)) NativeRuntime.AllowTf32(true);
+            return Run(p.GetValue(config), p.GetValue(outDir), p.GetValue(runId), p.GetValue(steps), p.GetValue(seed), p.GetValue(device), p.GetValue(testRun),
+                p.GetValue(noEval), Devices.CudaGraphs(p.GetValue(graphs)));
+        });
         return cmd;
     }
 

@@ -271,7 +271,8 @@ public sealed class CudaGraph : IDisposable
             GC.WaitForPendingFinalizers();
             // No collection while capturing: a finalizer freeing a tensor then would be an unsafe CUDA
             // call from another thread (capture mode global refuses those, invalidating the capture).
-            noGc = GC.TryStartNoGCRegion(128L << 20);
+            try { noGc = GC.TryStartNoGCRegion(128L << 20); }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException) { noGc = false; }
             g.Begin(stream, mode, pool);
             try
             {

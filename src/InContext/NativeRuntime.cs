@@ -24,6 +24,14 @@ public static partial class NativeRuntime
     const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
 
     /// <summary>
+    /// Lets CUDA matrix products round their inputs to TensorFloat-32 (10-bit mantissa) on GPUs that
+    /// have it: several times the fp32 speed of the matrix units, at about 1e-3 relative error per
+    /// product. Off unless asked (<c>--tf32</c>): results then stay fp32 to float rounding
+    /// (docs/performance.md has its measured effect on speed and on the loss).
+    /// </summary>
+    public static void AllowTf32(bool allow) => TorchSharp.torch.backends.cuda.matmul.allow_tf32 = allow;
+
+    /// <summary>
     /// Bounds how long libtorch's OpenMP threads spin before they sleep. The models here are
     /// small, so a training step is many short kernels. Measured with `icl bench train` (tiny
     /// model, median ms/step) on the project's 2-core machine: alone, libgomp's default spin

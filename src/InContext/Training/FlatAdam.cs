@@ -123,7 +123,8 @@ public sealed class FlatAdam : IDisposable
         var o = _options;
         var (beta1, beta2) = (o.beta1!.Value, o.beta2!.Value);
         using var values = tensor(new[] { (float)(1 / Math.Sqrt(1 - Math.Pow(beta2, step))), (float)(-o.LearningRate!.Value / (1 - Math.Pow(beta1, step))) });
-        _stepScalars ??= zeros(2, dtype: _weights.dtype, device: _weights.device);
+        // Made once, outside any step's dispose scope: a captured graph reads this very tensor.
+        _stepScalars ??= zeros(2, dtype: _weights.dtype, device: _weights.device).DetachFromDisposeScope();
         _stepScalars.copy_(values);
         return true;
     }

@@ -102,6 +102,7 @@ public class FlatAdamTests
             plain.Adam.zero_grad();
             plain.Loss(step).backward();
             plain.Adam.step();
+            using var scope = NewDisposeScope();   // as the trainer's steps run
             update.ZeroGrad();
             flat.Loss(step).backward();
             Assert.True(update.PrepareStepOnDevice());
