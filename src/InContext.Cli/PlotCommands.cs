@@ -13,10 +13,11 @@ static class PlotCommands
         var models = new Option<string[]>("--models") { Description = "Only these models (ids as in metrics.json).", AllowMultipleArgumentsPerToken = true };
         var format = new Option<string>("--format") { Description = "png or svg.", DefaultValueFactory = _ => "png" };
         format.AcceptOnlyFromAmong("png", "svg");
-        var cmd = new Command("plot", "The paper's figures for a run: error against in-context examples per evaluation, and the training curve.") { runDir, outDir, models, format };
+        var zero = Lists.RelativeToZeroOption();
+        var cmd = new Command("plot", "The paper's figures for a run: error against in-context examples per evaluation, and the training curve.") { runDir, outDir, models, format, zero };
         cmd.SetAction(p =>
         {
-            var files = RunPlots.Write(new RunFolder(p.GetValue(runDir)!), p.GetValue(outDir), Lists.Split(p.GetValue(models)), p.GetValue(format)!);
+            var files = RunPlots.Write(new RunFolder(p.GetValue(runDir)!), p.GetValue(outDir), Lists.Split(p.GetValue(models)), p.GetValue(format)!, p.GetValue(zero));
             foreach (var f in files) Console.WriteLine(f);
             return 0;
         });
@@ -28,10 +29,13 @@ static class PlotCommands
         var runDirs = new Argument<string[]>("run-dirs") { Description = "One or more run folders, shown side by side.", Arity = ArgumentArity.OneOrMore };
         var outPath = new Option<string>("--out") { Description = "The HTML file.", DefaultValueFactory = _ => "report.html" };
         var models = new Option<string[]>("--models") { Description = "Only these models.", AllowMultipleArgumentsPerToken = true };
-        var cmd = new Command("report", "One self-contained HTML report (figures inline) of one or more runs.") { runDirs, outPath, models };
+        var k = Lists.ExamplesOption();
+        var reportZero = Lists.RelativeToZeroOption();
+        var cmd = new Command("report", "One self-contained HTML report (figures inline) of one or more runs.") { runDirs, outPath, models, k, reportZero };
         cmd.SetAction(p =>
         {
-            var entries = p.GetValue(runDirs)!.Select(d => RunPlots.ReportEntry(new RunFolder(d), Lists.Split(p.GetValue(models)))).ToList();
+            var columns = Lists.Examples(p.GetValue(k));
+            var entries = p.GetValue(runDirs)!.Select(d => RunPlots.ReportEntry(new RunFolder(d), Lists.Split(p.GetValue(models)), p.GetValue(reportZero)) with { Columns = columns }).ToList();
             HtmlReport.Write(entries, p.GetValue(outPath)!);
             Console.WriteLine(Path.GetFullPath(p.GetValue(outPath)!));
             return 0;

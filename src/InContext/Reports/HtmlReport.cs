@@ -110,7 +110,7 @@ public static class HtmlReport
             return;
         }
         Image(html, FigureExport.Png(new ScottPlot.Multiplot(ErrorFigure.Build(name, curves, run.Settings)), width, height), $"{name}: {run.Settings.RunName}", width, height);
-        Table(html, new ErrorTable(curves, run.Settings), name);
+        Table(html, new ErrorTable(curves, run.Settings, run.Columns), name);
     }
 
     static void Table(StringBuilder html, ErrorTable table, string evaluation)
