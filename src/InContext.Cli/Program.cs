@@ -18,6 +18,7 @@ root.Subcommands.Add(PlotCommands.Report());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ProbeCommand.Create());
 root.Subcommands.Add(LimitsCommand.Create());
+root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
