@@ -51,13 +51,7 @@ static class ReproduceCommand
                 }
                 ConsoleTables.Print(MetricsFile.Load(e.Run.MetricsPath), e.Settings, ["standard"]);
             }
-            // Every finished experiment in the folder, so that runs with --only add up to the whole table.
-            var done = PaperFindings.All.Select(f => new Experiment(f, dir)).Where(e => e.Run.HasState && e.Trained && e.Evaluated).ToList();
-            var summary = Reproduction.Summary(done);
-            var markdown = Reproduction.Markdown(summary);
-            AtomicFile.WriteAllText(Path.Combine(dir, "summary.md"), markdown);
-            HtmlReport.Write(done.Select(e => RunPlots.ReportEntry(e.Run)).ToList(), Path.Combine(dir, "report.html"), summary: summary,
-                title: "The paper's findings at CPU scale");
+            var markdown = Reproduction.WriteSummary(dir);
             Console.WriteLine();
             Console.Write(markdown);
             Console.WriteLine($"Report: {Path.Combine(dir, "report.html")}; summary: {Path.Combine(dir, "summary.md")}");

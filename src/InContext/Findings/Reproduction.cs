@@ -93,6 +93,23 @@ public static class Reproduction
             ["finding", "claim", "numbers that decide it", "verdict", "training", "evaluation"], rows);
     }
 
+    /// <summary>
+    /// Every finished experiment in <paramref name="outDir"/> (so that runs of some findings at a time
+    /// add up to the whole table): writes <c>summary.md</c> and <c>report.html</c> (all runs side by
+    /// side under the summary) there, and returns the summary as Markdown.
+    /// </summary>
+    public static string WriteSummary(string outDir)
+    {
+        var done = PaperFindings.All.Select(f => new Experiment(f, outDir)).Where(e => e.Run.HasState && e.Trained && e.Evaluated).ToList();
+        if (done.Count == 0) throw new InputException($"{outDir}: no finished experiment to summarise");
+        var summary = Summary(done);
+        var markdown = Markdown(summary);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.md"), markdown);
+        HtmlReport.Write(done.Select(e => RunPlots.ReportEntry(e.Run)).ToList(), Path.Combine(outDir, "report.html"), summary: summary,
+            title: "The paper's findings at CPU scale");
+        return markdown;
+    }
+
     /// <summary>The summary as a Markdown table (for a terminal, a log, or docs/results.md).</summary>
     public static string Markdown(ReportTable table)
     {

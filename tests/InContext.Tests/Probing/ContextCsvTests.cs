@@ -36,9 +36,10 @@ public class ContextCsvTests
     }
 
     [Theory]
-    [InlineData("x1\n1\n", "line 1 (header): missing column 'x2' (expected x1,...,x2, as the context)")]
-    [InlineData("x1,x2,x3\n1,2,3\n", "line 1 (header), column 3 'x3': unexpected (expected x1,...,x2, as the context)")]
-    [InlineData("x1,x2,y\n1,2,3\n", "line 1 (header), column 3 'y': unexpected: queries have inputs only (expected x1,...,x2, as the context)")]
+    [InlineData("x1\n1\n", "line 1 (header): missing column 'x2' (expected x1,...,x2[,y], as the context)")]
+    [InlineData("x1,x2,x3\n1,2,3\n", "line 1 (header), column 3 'x3': unexpected (expected x1,...,x2[,y], as the context)")]
+    [InlineData("x1,y,x2\n1,2,3\n", "line 1 (header), column 3 'x2': unexpected column after 'y' (expected x1,...,x2[,y], as the context)")]
+    [InlineData("x1,x2,y\n1,2\n", "row 1 (line 2): missing column 3 'y' (expected 3 values: x1,x2,y)")]
     [InlineData("x1,x2\n", "no data rows: expected at least one query")]
     [InlineData("x1,x2\n1,2\n3,4,5\n", "row 2 (line 3), column 3: extra value '5' (expected 2 values: x1,x2)")]
     public void Bad_queries_are_refused_in_one_line(string text, string says)
