@@ -52,6 +52,6 @@ static class BenchCommand
             });
             return 0;
         });
-        return new Command("bench", "Benchmarks behind the README's speed figures.") { train, eval };
+        return new Command("bench", "Benchmarks behind the speed figures of docs/performance.md.") { train, eval };
     }
 }
