@@ -1,5 +1,6 @@
 using System.CommandLine;
 using InContext.Reports;
+using InContext.Sweeps;
 
 
 namespace InContext.Cli;
@@ -25,13 +26,21 @@ static class PlotCommands
 
     public static Command Report()
     {
-        var runDirs = new Argument<string[]>("run-dirs") { Description = "One or more run folders, shown side by side.", Arity = ArgumentArity.OneOrMore };
+        var runDirs = new Argument<string[]>("run-dirs") { Description = "One or more run folders or sweep folders (all their evaluated runs), shown side by side.", Arity = ArgumentArity.OneOrMore };
         var outPath = new Option<string>("--out") { Description = "The HTML file.", DefaultValueFactory = _ => "report.html" };
         var models = new Option<string[]>("--models") { Description = "Only these models.", AllowMultipleArgumentsPerToken = true };
         var cmd = new Command("report", "One self-contained HTML report (figures inline) of one or more runs.") { runDirs, outPath, models };
         cmd.SetAction(p =>
         {
-            var entries = p.GetValue(runDirs)!.Select(d => RunPlots.ReportEntry(new RunFolder(d), Lists.Split(p.GetValue(models)))).ToList();
+            var only = Lists.Split(p.GetValue(models));
+            var entries = new List<ReportRun>();
+            foreach (var d in p.GetValue(runDirs)!)
+            {
+                if (!SweepFolder.IsSweepFolder(d)) { entries.Add(RunPlots.ReportEntry(new RunFolder(d), only)); continue; }
+                // A sweep's folder: every run of it that has been evaluated.
+                entries.AddRange(SweepFolder.Open(d).ReportEntries(only, out var skipped));
+                if (skipped.Count > 0) Console.Error.WriteLine($"note: {d}: {skipped.Count} run{(skipped.Count == 1 ? "" : "s")} not evaluated yet, left out: {string.Join(", ", skipped)}");
+            }
             HtmlReport.Write(entries, p.GetValue(outPath)!);
             Console.WriteLine(Path.GetFullPath(p.GetValue(outPath)!));
             return 0;
