@@ -91,15 +91,21 @@ public sealed partial class Sweep
         var folder = System.IO.Path.Combine(parent, name);
         var slurm = Guard(problems, () => ReadSlurm(top, merged)) ?? new SlurmDefaults();
 
+        // A bad axis is left out, so the combinations of the others are still checked: every problem at once.
         var grid = ReadGrid(file, merged, problems, Line);
-        if (problems.Count > 0) throw new SweepException(problems);
+        if (grid.Count == 0) throw new SweepException(problems);
 
         var count = grid.Aggregate(1L, (n, a) => n * a.Values.Count);
-        if (count > MaxRuns) throw new SweepException([Line("grid", $"{count} combinations; a sweep holds at most {MaxRuns}")]);
+        if (count > MaxRuns)
+        {
+            problems.Add(Line("grid", $"{count} combinations; a sweep holds at most {MaxRuns}"));
+            throw new SweepException(problems);
+        }
 
         var baseTree = Without(merged, SweepKeys);
+        var before = problems.Count;
         var fragments = LoadFragments(grid, problems);
-        if (problems.Count > 0) throw new SweepException(problems);
+        if (problems.Count > before) throw new SweepException(problems);
 
         var varying = Enumerable.Range(0, grid.Count).Where(i => grid[i].Values.Count > 1).ToList();
         var idAxes = varying.Count > 0 ? varying : Enumerable.Range(0, grid.Count).ToList();

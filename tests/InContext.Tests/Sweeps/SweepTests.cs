@@ -143,11 +143,9 @@ public class SweepTests
         File.WriteAllText(Path.Combine(dir, "wide.yaml"), "model: {n_embd: 32}\ntraining: {seed: 4}\n");
         file = SweepFiles.Write(dir, "inherit: base.yaml\ngrid:\n  model: [wide.yaml, missing.yaml]\n  training.seed: []\n");
         var e = Assert.Throws<SweepException>(() => Sweep.Load(file));
-        Assert.Equal($"{file}: grid.training.seed: expected a list of values, found an empty list", e.Problems.Single());
-        file = SweepFiles.Write(dir, "inherit: base.yaml\ngrid:\n  model: [wide.yaml, missing.yaml]\n");
-        e = Assert.Throws<SweepException>(() => Sweep.Load(file));
         Assert.Equal(
             [
+                $"{file}: grid.training.seed: expected a list of values, found an empty list",
                 $"{Path.Combine(dir, "wide.yaml")}: training.seed: outside model; a file given in grid.model may set only keys under model",
                 $"{Path.Combine(dir, "missing.yaml")}: file not found (named in grid.model)",
             ], e.Problems);
