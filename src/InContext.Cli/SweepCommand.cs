@@ -24,7 +24,7 @@ static class SweepCommand
         var cpus = new Option<int?>("--cpus-per-task") { Description = "With --slurm: CPUs per task; icl uses that many threads." };
         var maxParallel = new Option<int?>("--max-parallel") { Description = "With --slurm: at most this many tasks at once (the array's %N; default: all)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "With --slurm: print the script; write and submit nothing." };
-        var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N for every run (default: the sweep file's slurm.device, else cpu)." };
+        var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N for every run (default: cpu; with --slurm, the sweep file's slurm.device)." };
         var cmd = new Command("sweep", "Many runs from one file: expand a grid into run folders, then train and evaluate them here (--local) or on a Slurm cluster (--slurm). Without either, prepares the folders and lists the runs.")
             { file, outDir, local, jobs, slurm, partition, time, gpus, cpus, maxParallel, dryRun, device };
         cmd.SetAction(p =>
@@ -40,17 +40,18 @@ static class SweepCommand
                      })
                 if (given && !isSlurm) throw new ParameterException(option, "applies to --slurm");
             var sweep = Sweep.Load(p.GetValue(file)!, p.GetValue(outDir));
-            var deviceName = p.GetValue(device) ?? sweep.Slurm.Device ?? "cpu";
+
             if (isSlurm)
             {
                 var options = new SlurmOptions(
                     p.GetValue(partition) ?? sweep.Slurm.Partition, p.GetValue(time) ?? sweep.Slurm.Time,
                     p.GetValue(gpus) ?? sweep.Slurm.GpusPerTask, p.GetValue(cpus) ?? sweep.Slurm.CpusPerTask,
-                    p.GetValue(maxParallel) ?? sweep.Slurm.MaxParallel, deviceName, sweep.Slurm.Setup).Validate();
+                    p.GetValue(maxParallel) ?? sweep.Slurm.MaxParallel, p.GetValue(device) ?? sweep.Slurm.Device ?? "cpu", sweep.Slurm.Setup).Validate();
                 return Slurm(sweep, options, p.GetValue(dryRun));
             }
             if (isLocal)
             {
+                var deviceName = p.GetValue(device) ?? "cpu";
                 Devices.Parse(deviceName);   // a device this build cannot use is refused before any run starts
                 return Local(sweep, p.GetValue(jobs) ?? 1, deviceName);
             }

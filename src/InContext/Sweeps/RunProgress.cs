@@ -69,11 +69,7 @@ public sealed record RunProgress(
     }
 
     /// <summary>The run's lock file's first line: who holds it ("process 123 on host (training, since ...)").</summary>
-    static string? LockOwner(string folder)
-    {
-        try { return File.ReadLines(System.IO.Path.Combine(folder, RunLock.FileName)).FirstOrDefault()?.Trim() is { Length: > 0 } h ? Printable.Escape(h, 200) : "a process on this machine"; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "a process on this machine"; }
-    }
+    static string LockOwner(string folder) => RunLock.ReadHolder(folder) is { } h ? Printable.Escape(h, 200) : "a process on this machine";
 
     /// <summary>
     /// The folders whose run lock (<see cref="RunLock"/>) a process on this machine holds, found

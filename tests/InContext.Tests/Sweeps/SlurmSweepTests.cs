@@ -80,7 +80,7 @@ public partial class SlurmSweepTests(ITestOutputHelper output)
             Assert.True(code == 0, stderr);
             Assert.Contains("3 runs: 3 evaluated, 0 failed, 0 to do", stdout);
             foreach (var note in new[] { "reference", "requeued", "signalled" })
-                Assert.Matches($@"\nnotes={note}  {steps}/{steps}  +\d+\.\d{{4}}  evaluated\n", stdout);
+                Assert.Matches($@"\nnotes={note} +{steps}/{steps}  +\d+\.\d{{4}}  evaluated\n", stdout);
             // ... the stopped ones saved their step, and their tasks resumed there ...
             string SlurmLog(int task) => File.ReadAllText(Path.Combine(folder, "slurm", $"{job}_{task}.out"));
             foreach (var task in new[] { 1, 2 })

@@ -206,6 +206,11 @@ public class SweepTests
         Assert.False(folder.Status()[0].Evaluated);
         RunEvaluation.EvaluateRun(folder.Run("seed=1"), new EvaluationRequest(Settings: new EvaluationSettings(64, 64)));
         Assert.True(folder.Status()[0].Evaluated);
+        // a run whose lock a process here holds is running, and the status names the process
+        using (folder.Run("seed=2").Lock("training"))
+            Assert.StartsWith($"process {Environment.ProcessId} on {Environment.MachineName} (training, since ", folder.Status()[1].Holder);
+        Assert.Null(folder.Status()[1].Holder);
+
         // a failed command's error.txt: its "error:" line
         File.WriteAllText(Path.Combine(folder.Run("seed=3").Path, SweepFolder.ErrorFileName), "warning: x\nerror: /x/state.pt: not a PyTorch checkpoint\n\n");
         Assert.Equal("error: /x/state.pt: not a PyTorch checkpoint", folder.Status()[2].Error);
