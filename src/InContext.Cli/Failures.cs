@@ -15,8 +15,8 @@ static class ExitCodes
     public const int BadInput = 2;
     /// <summary>Training met a loss that is not finite; the last good checkpoint is intact.</summary>
     public const int Diverged = 3;
-    /// <summary>A sweep ran, and some of its runs failed (<c>icl sweep status</c> shows each one's error).</summary>
-    public const int RunsFailed = 4;
+    /// <summary>A sweep ran, and some of its runs are not done: failed, stopped on their own, or held by another process (<c>icl sweep status</c> shows each one).</summary>
+    public const int SweepIncomplete = 4;
     /// <summary>Stopped by Ctrl+C (SIGINT) after saving, as the shell reports a process stopped by it.</summary>
     public const int Interrupted = 130;
     /// <summary>Stopped by SIGTERM (a scheduler's preemption or time limit) after saving.</summary>

@@ -118,9 +118,10 @@ static class SweepCommand
         Console.WriteLine($"{result.Evaluated + result.AlreadyEvaluated} of {sweep.Runs.Count} runs evaluated"
                           + (result.Failed > 0 ? $", {result.Failed} failed" : "")
                           + (result.Stopped + result.NotRun > 0 ? $", {result.Stopped + result.NotRun} to resume (run the same command)" : "")
+                          + (result.Busy > 0 ? $", {result.Busy} in use by another process" : "")
                           + $"; `icl sweep status {folder.Path}` shows each, `icl report {folder.Path}` compares them");
         if (cancel.IsCancellationRequested) return terminated ? ExitCodes.Terminated : ExitCodes.Interrupted;
-        return result.Failed > 0 ? ExitCodes.RunsFailed : result.Stopped > 0 ? ExitCodes.Terminated : ExitCodes.Ok;
+        return result.Failed + result.Busy + result.Stopped + result.NotRun > 0 ? ExitCodes.SweepIncomplete : ExitCodes.Ok;
     }
 
     static int Slurm(Sweep sweep, SlurmOptions options, bool dryRun)

@@ -12,8 +12,8 @@ public sealed record LocalSweepOptions(int Jobs, int Cores, string Device = "cpu
     public int ThreadsPerRun => Math.Max(1, Cores / Math.Max(1, Jobs));
 }
 
-/// <summary>What a local sweep did: runs evaluated now, found evaluated, failed, and stopped by a signal.</summary>
-public sealed record LocalSweepResult(int Evaluated, int AlreadyEvaluated, int Failed, int Stopped, int NotRun);
+/// <summary>What a local sweep did: runs evaluated now, found evaluated, failed, stopped by a signal, not started, and left alone because another process holds them.</summary>
+public sealed record LocalSweepResult(int Evaluated, int AlreadyEvaluated, int Failed, int Stopped, int NotRun, int Busy);
 
 /// <summary>
 /// Runs a sweep on this machine: each run not yet evaluated is trained (a started run resumes
@@ -48,11 +48,11 @@ public static partial class LocalSweep
         using var hold = RunLock.Acquire(sweep.Path, "icl sweep --local");
         var threads = options.ThreadsPerRun;
         var pending = new Queue<RunFolder>();
-        int evaluated = 0, already = 0, failed = 0, stopped = 0;
+        int evaluated = 0, already = 0, failed = 0, stopped = 0, busy = 0;
         foreach (var progress in sweep.Status())
         {
             if (progress.Evaluated) { already++; report($"done     {progress.Id}: evaluated"); continue; }
-            if (progress.Holder is { } holder) { failed++; report($"busy     {progress.Id}: in use by {holder}"); continue; }
+            if (progress.Holder is { } holder) { busy++; report($"busy     {progress.Id}: in use by {holder}; left alone"); continue; }
             pending.Enqueue(sweep.Run(progress.Id));
         }
         if (pending.Count > 0)
@@ -126,7 +126,7 @@ public static partial class LocalSweep
                 job.Log.Dispose();
             }
         }
-        return new LocalSweepResult(evaluated, already, failed, stopped, pending.Count);
+        return new LocalSweepResult(evaluated, already, failed, stopped, pending.Count, busy);
     }
 
     static Job Start(IclProgram icl, RunFolder run, string stage, string device, int threads, Action<string> report, string verb, string detail)

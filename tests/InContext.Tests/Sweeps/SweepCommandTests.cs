@@ -1,6 +1,7 @@
 using InContext.Sweeps;
 using InContext.Training;
 using Xunit;
+using static InContext.Tests.Reliability.Processes;
 
 namespace InContext.Tests.Sweeps;
 
@@ -70,6 +71,39 @@ public class SweepCommandTests
         Assert.Contains($"note: {folder}: 1 run not evaluated yet, left out: seed=3", stderr);
         var html = File.ReadAllText(Path.Combine(dir, "report.html"));
         Assert.Contains("InContext report: seed=1, seed=2<", html);
+    }
+
+    [Fact]
+    public void SIGTERM_stops_a_local_sweep_and_each_of_its_runs_saves_its_step()
+    {
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid:\n  training.seed: [1, 2]\n", SweepFiles.Base(steps: 100_000, saveEvery: 10_000));
+        var folder = Path.Combine(dir, "out", "sweep");
+        int Logged(string id) => File.Exists(Path.Combine(folder, id, RunFolder.TrainLogFileName))
+            ? File.ReadAllLines(Path.Combine(folder, id, RunFolder.TrainLogFileName)).Length - 1 : 0;
+        var p = Cli.Start(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "2"]);
+        int code;
+        string stdout, stderr;
+        try
+        {
+            WaitUntil(() => Logged("seed=1") >= 20 && Logged("seed=2") >= 20 || p.HasExited, "both runs to train 20 steps", 120);
+            Signal(p, SIGTERM);
+            (code, stdout, stderr) = Finish(p, 60);
+        }
+        finally { if (!p.HasExited) p.Kill(entireProcessTree: true); }
+        Assert.True(code == 143, $"exit {code}: {stdout}\n{stderr}");
+        Assert.Matches(@"stopped  seed=1: at step [1-9]\d* \(rerun the sweep to resume it\)", stdout);
+        Assert.Matches(@"stopped  seed=2: at step [1-9]\d* ", stdout);
+        Assert.Contains("0 of 2 runs evaluated, 2 to resume (run the same command)", stdout);
+        // each run's state holds the step it stopped at, and no process holds its folder any more
+        foreach (var id in new[] { "seed=1", "seed=2" })
+        {
+            var progress = RunProgress.Of(new RunFolder(Path.Combine(folder, id)));
+            Assert.True(progress.StepsDone >= 20 && progress.Holder is null && !progress.Failed, progress.ToString());
+            using var free = RunLock.Acquire(Path.Combine(folder, id), "test");
+        }
+        (code, stdout, _) = Cli.RunIn(dir, ["sweep", "status", folder]);
+        Assert.Matches(@"\nseed=1 +[1-9]\d*/100000 +\d+\.\d{4}  stopped \(resumes when run again\)\n", stdout);
     }
 
     [Fact]

@@ -71,6 +71,12 @@ public class SweepTests
         }
         Assert.Equal("cuda", sweep.Slurm.Device);
         Assert.Equal(1, sweep.Slurm.GpusPerTask);
+
+        // and docs/sweeps.md's example: the quickstart, 500 steps, two tasks by two seeds
+        var example = Sweep.Load(Path.Combine(TestPaths.RepoRoot, "conf", "sweeps", "example.yaml"));
+        Assert.Equal(["task=linear_regression,seed=0", "task=linear_regression,seed=1", "task=sparse_linear_regression,seed=0", "task=sparse_linear_regression,seed=1"],
+            example.Runs.Select(r => r.Id));
+        Assert.All(example.Runs, r => Assert.Equal((500, 5, 64), (r.Config.Training.TrainSteps, r.Config.Model.NDims, r.Config.Model.NEmbd)));
     }
 
     [Fact]
