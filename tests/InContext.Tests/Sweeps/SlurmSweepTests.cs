@@ -46,9 +46,11 @@ public partial class SlurmSweepTests(ITestOutputHelper output)
             output.WriteLine($"cluster up after {clock.Elapsed.TotalSeconds:F1} s");
 
             // Three runs of one config that differ in a note only, so each is the others' uninterrupted
-            // reference: one runs through, one is requeued by Slurm mid-training (what preemption
-            // does), one gets a SIGTERM Slurm does not follow with a requeue (what the time limit's
-            // warning does, here by scancel --signal=TERM), so its task must requeue itself.
+            // reference: one runs through; one is requeued by Slurm mid-training (what preemption
+            // does: every process of the task gets SIGTERM, then Slurm runs it again); one gets a
+            // SIGTERM sent to the batch script alone, which Slurm does not follow with a requeue:
+            // what --signal=B:TERM@60 does before the time limit (here by scancel --signal=TERM
+            // --batch), so the script must pass it on to icl and then requeue its own task.
             const int steps = 1500;
             var dir = TestPaths.TempDir();
             SweepFiles.Write(dir, "inherit: base.yaml\nname: s\nout_dir: out\ngrid:\n  wandb.notes: [reference, requeued, signalled]\n",
@@ -67,7 +69,7 @@ public partial class SlurmSweepTests(ITestOutputHelper output)
             Assert.True(Logged("requeued") < steps / 2 && Logged("signalled") < steps / 2, "training ended too soon to be stopped in its middle");
             output.WriteLine($"stopping two tasks after {clock.Elapsed.TotalSeconds:F1} s");
             Assert.Equal(0, Shell(environment, "scontrol", "requeue", $"{job}_1").code);
-            Assert.Equal(0, Shell(environment, "scancel", "--signal=TERM", "--full", $"{job}_2").code);
+            Assert.Equal(0, Shell(environment, "scancel", "--signal=TERM", "--batch", $"{job}_2").code);
 
             WaitUntil(() => Shell(environment, "squeue", "-h", "-j", job).output.Trim().Length == 0, "every task of the array to end", 150);
             output.WriteLine($"array done after {clock.Elapsed.TotalSeconds:F1} s");
