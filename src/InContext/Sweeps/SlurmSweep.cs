@@ -68,6 +68,9 @@ public static class SlurmSweep
         if (runIds.Count == 0) throw new ArgumentException("a batch script needs at least one run", nameof(runIds));
         options.Validate();
         var folder = Path.GetFullPath(sweepFolder);
+        // #SBATCH lines are split at blanks, and % starts a file name pattern there.
+        if (folder.Any(c => char.IsWhiteSpace(c) || c is '%' or '"' or '\'' || char.IsControl(c)))
+            throw new ParameterException("out", $"{Printable.Escape(folder, 200)}: Slurm's #SBATCH --output cannot name a folder with blanks, quotes or %; put the sweep elsewhere (--out, or the sweep file's out_dir)");
         var logs = Path.Combine(folder, SweepFolder.SlurmFolderName);
         var n = options.MaxParallel ?? runIds.Count;
         var device = options.Device;

@@ -282,6 +282,7 @@ public class SweepTests
         Assert.True(Array.FindLastIndex(lines, l => l.StartsWith("#SBATCH")) < Array.FindIndex(lines, l => l.Length > 0 && !l.StartsWith('#')));
         Assert.DoesNotContain("--gpus-per-task", script);
 
+        Assert.Equal("out", Assert.Throws<ParameterException>(() => SlurmSweep.Script("s", "/data/my sweeps/s", ["a"], icl, new SlurmOptions())).Parameter);
         Assert.Equal("time", Assert.Throws<ParameterException>(() => new SlurmOptions(Time: "1 day").Validate()).Parameter);
         Assert.Equal("partition", Assert.Throws<ParameterException>(() => new SlurmOptions(Partition: "a b").Validate()).Parameter);
         Assert.Equal("max_parallel", Assert.Throws<ParameterException>(() => new SlurmOptions(MaxParallel: 0).Validate()).Parameter);
