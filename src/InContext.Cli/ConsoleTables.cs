@@ -9,23 +9,25 @@ namespace InContext.Cli;
 /// <summary>Evaluation on the console: a progress bar while it runs, then tables of errors.</summary>
 static class ConsoleTables
 {
-    public static MetricsFile EvaluateRun(RunFolder run, EvaluationRequest request, Device device, bool quiet = false)
+    public static MetricsFile EvaluateRun(RunFolder run, EvaluationRequest request, Device device, bool quiet = false, ExampleColumns? columns = null)
     {
         var config = run.LoadConfig();
         var metrics = WithProgress(report => RunEvaluation.EvaluateRun(run, request, device, report));
         if (quiet) return metrics;
         AnsiConsole.MarkupLineInterpolated($"Wrote {run.MetricsPathFor(request.Step)}");
-        Print(metrics, RunPlots.SettingsOf(config, run.Name), request.Strategies);
-        var figures = RunPlots.Write(run);
+        var settings = RunPlots.SettingsOf(config, run.Name);
+        Print(metrics, request.WithZero ? settings.WithRelativeToZero() : settings, request.Strategies, columns);
+        var figures = RunPlots.Write(run, relativeToZero: request.WithZero);
         AnsiConsole.MarkupLineInterpolated($"Figures: {run.PlotsPath} ({figures.Count} files)");
         return metrics;
     }
 
-    public static MetricsFile EvaluateBaselines(EvaluationProblem problem, EvaluationRequest request, string path)
+    public static MetricsFile EvaluateBaselines(EvaluationProblem problem, EvaluationRequest request, string path, ExampleColumns? columns = null)
     {
         var metrics = WithProgress(report => RunEvaluation.EvaluateBaselines(problem, request, path, report));
         AnsiConsole.MarkupLineInterpolated($"Wrote {Path.GetFullPath(path)}");
-        Print(metrics, PlotSettings.For(problem.Task, problem.NDims, problem.Task.Name), request.Strategies);
+        var settings = PlotSettings.For(problem.Task, problem.NDims, problem.Task.Name);
+        Print(metrics, request.WithZero ? settings.WithRelativeToZero() : settings, request.Strategies, columns);
         return metrics;
     }
 
@@ -62,7 +64,7 @@ static class ConsoleTables
     /// error at telling numbers of examples (1, d/2, d, 2d, the last) or at <paramref name="columns"/>,
     /// the best of each column in bold.
     /// </summary>
-    public static void Print(MetricsFile metrics, PlotSettings settings, IReadOnlyList<string>? only = null, IReadOnlyList<int>? columns = null)
+    public static void Print(MetricsFile metrics, PlotSettings settings, IReadOnlyList<string>? only = null, ExampleColumns? columns = null)
     {
         var all = settings with { MaxPositions = int.MaxValue };
         foreach (var (evaluation, models) in metrics.Evaluations)
@@ -70,9 +72,7 @@ static class ConsoleTables
             if (only != null && only.Count > 0 && !only.Contains(evaluation)) continue;
             var curves = ErrorCurve.ForEvaluation(models, all);
             if (curves.Count == 0) continue;
-            var n = curves.Max(c => c.Mean.Length);
-            var d = settings.NDims;
-            var table = new ErrorTable(curves, all, columns ?? new[] { 1, d / 2, d, 2 * d, n - 1 });
+            var table = new ErrorTable(curves, all, columns, withLast: true);
             var view = new Table().Title($"{evaluation}: {settings.ValueTitle} by number of in-context examples");
             view.AddColumn("model");
             foreach (var k in table.Columns) view.AddColumn(new TableColumn(k.ToString()).RightAligned());

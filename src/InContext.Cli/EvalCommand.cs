@@ -22,19 +22,22 @@ static class EvalCommand
         var outDir = new Option<string?>("--out") { Description = "Without a run: folder for metrics.json (default: ./baselines-<task>-d<n_dims>-n<points>)." };
         var seed = new Option<long>("--seed") { Description = "Seed of the evaluation prompts.", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var k = Lists.ExamplesOption();
+        var zero = Lists.RelativeToZeroOption();
         var cmd = new Command("eval", "Evaluate a run's transformer and the classical baselines on every distribution shift; writes metrics.json.")
-            { runDir, examples, batch, strategies, models, step, recompute, task, nDims, points, outDir, seed, device };
+            { runDir, examples, batch, strategies, models, step, recompute, task, nDims, points, outDir, seed, device, k, zero };
         cmd.SetAction(p =>
         {
             if (p.GetValue(examples) < 1 || p.GetValue(batch) < 1) throw new InputException("--examples and --batch-size must be at least 1");
+            var columns = Lists.Examples(p.GetValue(k));   // refused before any work
             var request = new EvaluationRequest(
                 Lists.Split(p.GetValue(strategies)), Lists.Split(p.GetValue(models)), p.GetValue(recompute),
-                new EvaluationSettings(p.GetValue(examples), p.GetValue(batch), p.GetValue(seed)), p.GetValue(step));
+                new EvaluationSettings(p.GetValue(examples), p.GetValue(batch), p.GetValue(seed)), p.GetValue(step), p.GetValue(zero));
             var dir = p.GetValue(runDir);
             if (dir != null)
             {
                 var run = new RunFolder(dir);
-                ConsoleTables.EvaluateRun(run, request, Devices.Parse(p.GetValue(device)));
+                ConsoleTables.EvaluateRun(run, request, Devices.Parse(p.GetValue(device)), columns: columns);
                 return ExitCodes.Ok;
             }
             var taskName = p.GetValue(task) ?? throw new InputException("give a run folder, or --task (with --n-dims and --points) to evaluate the baselines alone");
@@ -43,7 +46,7 @@ static class EvalCommand
             if (p.GetValue(nDims) < 1 || p.GetValue(points) < 1) throw new InputException("--n-dims and --points must be at least 1");
             var problem = new EvaluationProblem(TaskRegistry.CreateDefault(taskName, p.GetValue(nDims)), p.GetValue(points));
             var path = Path.Combine(p.GetValue(outDir) ?? RunEvaluation.DefaultBaselinesFolder(problem), RunFolder.MetricsFileName);
-            ConsoleTables.EvaluateBaselines(problem, request, path);
+            ConsoleTables.EvaluateBaselines(problem, request, path, columns);
             return ExitCodes.Ok;
         });
         return cmd;

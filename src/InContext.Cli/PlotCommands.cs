@@ -14,10 +14,11 @@ static class PlotCommands
         var models = new Option<string[]>("--models") { Description = "Only these models (ids as in metrics.json).", AllowMultipleArgumentsPerToken = true };
         var format = new Option<string>("--format") { Description = "png or svg.", DefaultValueFactory = _ => "png" };
         format.AcceptOnlyFromAmong("png", "svg");
-        var cmd = new Command("plot", "The paper's figures for a run: error against in-context examples per evaluation, and the training curve.") { runDir, outDir, models, format };
+        var zero = Lists.RelativeToZeroOption();
+        var cmd = new Command("plot", "The paper's figures for a run: error against in-context examples per evaluation, and the training curve.") { runDir, outDir, models, format, zero };
         cmd.SetAction(p =>
         {
-            var files = RunPlots.Write(new RunFolder(p.GetValue(runDir)!), p.GetValue(outDir), Lists.Split(p.GetValue(models)), p.GetValue(format)!);
+            var files = RunPlots.Write(new RunFolder(p.GetValue(runDir)!), p.GetValue(outDir), Lists.Split(p.GetValue(models)), p.GetValue(format)!, p.GetValue(zero));
             foreach (var f in files) Console.WriteLine(f);
             return 0;
         });
@@ -29,16 +30,19 @@ static class PlotCommands
         var runDirs = new Argument<string[]>("run-dirs") { Description = "One or more run folders or sweep folders (all their evaluated runs), shown side by side.", Arity = ArgumentArity.OneOrMore };
         var outPath = new Option<string>("--out") { Description = "The HTML file.", DefaultValueFactory = _ => "report.html" };
         var models = new Option<string[]>("--models") { Description = "Only these models.", AllowMultipleArgumentsPerToken = true };
-        var cmd = new Command("report", "One self-contained HTML report (figures inline) of one or more runs.") { runDirs, outPath, models };
+        var k = Lists.ExamplesOption();
+        var reportZero = Lists.RelativeToZeroOption();
+        var cmd = new Command("report", "One self-contained HTML report (figures inline) of one or more runs.") { runDirs, outPath, models, k, reportZero };
         cmd.SetAction(p =>
         {
-            var only = Lists.Split(p.GetValue(models));
+            var columns = Lists.Examples(p.GetValue(k));
+            ReportRun Entry(string dir) => RunPlots.ReportEntry(new RunFolder(dir), Lists.Split(p.GetValue(models)), p.GetValue(reportZero)) with { Columns = columns };
             var entries = new List<ReportRun>();
             foreach (var d in p.GetValue(runDirs)!)
             {
-                if (!SweepFolder.IsSweepFolder(d)) { entries.Add(RunPlots.ReportEntry(new RunFolder(d), only)); continue; }
+                if (!SweepFolder.IsSweepFolder(d)) { entries.Add(Entry(d)); continue; }
                 // A sweep's folder: every run of it that has been evaluated.
-                entries.AddRange(SweepFolder.Open(d).ReportEntries(only, out var skipped));
+                entries.AddRange(SweepFolder.Open(d).EvaluatedRuns(out var skipped).Select(r => Entry(r.Path)));
                 if (skipped.Count > 0) Console.Error.WriteLine($"note: {d}: {skipped.Count} run{(skipped.Count == 1 ? "" : "s")} not evaluated yet, left out: {string.Join(", ", skipped)}");
             }
             HtmlReport.Write(entries, p.GetValue(outPath)!);

@@ -19,7 +19,7 @@ static class PredictCommand
     {
         var runDir = new Argument<string?>("run-dir") { Description = "A run folder. Without one, the baselines alone.", Arity = ArgumentArity.ZeroOrOne };
         var context = new Option<string>("--context") { Description = "CSV of in-context pairs, header x1,...,xd,y (d ≤ the model's n_dims; at most n_positions − 1 rows).", Required = true };
-        var query = new Option<string>("--query") { Description = "CSV of queries, header x1,...,xd.", Required = true };
+        var query = new Option<string>("--query") { Description = "CSV of queries, header x1,...,xd, or x1,...,xd,y to score each model on the true outputs.", Required = true };
         var models = new Option<string[]>("--models") { Description = "Models, by id (transformer, least_squares, knn_3, averaging, lasso_0.01, tree_depth_4, tree, boosted_trees, nn_gd); default: the transformer and its task's baselines.", AllowMultipleArgumentsPerToken = true };
         var standardize = new Option<bool>("--standardize") { Description = "Rescale inputs (per column) and outputs to the run's training distribution, and the predictions back." };
         var permutations = new Option<int>("--permutations") { Description = "Average the transformer over K orders of the context (the given one, then random ones) and report their spread.", DefaultValueFactory = _ => 1 };
@@ -48,13 +48,15 @@ static class PredictCommand
             var predictors = RunEvaluation.SelectModels(problem, transformer, Lists.Split(p.GetValue(models)));
             var result = ContextComparison.Run(predictors, training, contextRows.X, contextRows.Y!, queryRows.X,
                 p.GetValue(standardize), k, p.GetValue(seed));
-            Write(result, Notes(contextRows, queryRows, training, result, p.GetValue(seed)), p.GetValue(format)!, p.GetValue(outFile));
+            var scores = queryRows.Y is { } truth ? result.Score(truth, problem.Task) : null;
+            Write(result, Notes(contextRows, queryRows, training, result, p.GetValue(seed), scores, problem.Task), p.GetValue(format)!, p.GetValue(outFile), scores);
             return ExitCodes.Ok;
         });
         return cmd;
     }
 
-    static List<string> Notes(CsvRows context, CsvRows queries, TrainingDistribution? training, ContextComparison result, long seed)
+    static List<string> Notes(CsvRows context, CsvRows queries, TrainingDistribution? training, ContextComparison result, long seed,
+        IReadOnlyDictionary<string, double>? scores, InContext.Tasks.FunctionClass task)
     {
         var pad = training is { } t && t.NDims > context.Dims ? $", zero-padded to n_dims = {t.NDims}" : "";
         var notes = new List<string>
@@ -62,6 +64,9 @@ static class PredictCommand
             $"context: {context.Rows} pairs × {context.Dims} inputs from {context.Path}{pad}; {queries.Rows} queries from {queries.Path}",
         };
         if (result.Standardization is { } s) notes.Add($"standardized for every model: {s.Describe()}");
+        if (scores is not null)
+            notes.Add($"{task.MetricName} on the {queries.Rows} queries' y ({(task.HigherIsBetter ? "higher" : "lower")} is better): "
+                      + string.Join(", ", scores.Select(kv => $"{kv.Key} {kv.Value.ToString("G4", CultureInfo.InvariantCulture)}")));
         if (result.Permutations > 1)
             notes.Add($"transformer: mean ± std over {result.Permutations} orders of the context (the given order, then random ones, seed {seed}); the baselines do not depend on the order and see it once");
         return notes;
@@ -72,7 +77,7 @@ static class PredictCommand
     /// beside csv or json they go to stderr (stdout stays machine-readable), or to the console when
     /// the data go to a file.
     /// </summary>
-    static void Write(ContextComparison result, List<string> notes, string format, string? outFile)
+    static void Write(ContextComparison result, List<string> notes, string format, string? outFile, IReadOnlyDictionary<string, double>? scores)
     {
         var writer = outFile is null ? Console.Out : new StringWriter();
         var notesTo = format == "table" ? writer : outFile is null ? Console.Error : Console.Out;
@@ -83,7 +88,7 @@ static class PredictCommand
                 { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Out = new AnsiConsoleOutput(writer) });
             console.Write(Table(result));
         }
-        else writer.Write(format == "csv" ? Csv(result) : Json(result, notes));
+        else writer.Write(format == "csv" ? Csv(result) : Json(result, notes, scores));
         if (outFile is null) return;
         AtomicFile.WriteAllText(outFile, writer.ToString()!);
         Console.WriteLine($"Wrote {Path.GetFullPath(outFile)}");
@@ -119,7 +124,7 @@ static class PredictCommand
         return csv.ToString();
     }
 
-    static string Json(ContextComparison result, List<string> notes)
+    static string Json(ContextComparison result, List<string> notes, IReadOnlyDictionary<string, double>? scores)
     {
         var s = result.Standardization;
         var document = new Dictionary<string, object?>
@@ -132,6 +137,7 @@ static class PredictCommand
             {
                 ["x_mean"] = s.XMean, ["x_std"] = s.XStd, ["y_mean"] = s.YMean, ["y_std"] = s.YStd, ["target_y_std"] = s.TargetYStd,
             },
+            ["scores"] = scores,
             ["notes"] = notes,
         };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";

@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
+using InContext.Config;
 using InContext.Evaluation;
 using InContext.Probing;
+using Spectre.Console;
 
 namespace InContext.Cli;
 
@@ -10,41 +13,81 @@ static class ProbeCommand
     {
         var runDir = new Argument<string>("run-dir") { Description = "A run folder." };
         var task = new Option<string?>("--task") { Description = "Another function class than the run's (e.g. quadratic_regression for a linear model)." };
-        var points = new Option<int?>("--points") { Description = "Points per prompt (default: the curriculum's end; at most n_positions)." };
-        var nDims = new Option<int?>("--n-dims") { Description = "Active input dims, fewer than the model's (the rest zero-padded)." };
-        var scaleX = new Option<double?>("--scale-x") { Description = "Scale inputs by C (through a random rotation, as eval's scale-x=C)." };
-        var scaleY = new Option<double?>("--scale-y") { Description = "The task's output scale C (as eval's scale-y=C)." };
-        var noise = new Option<double?>("--noise") { Description = "Add N(0, S²) noise to every output (examples and targets)." };
-        var bias = new Option<double?>("--bias") { Description = "Add B to every active input coordinate." };
         var strategy = new Option<string?>("--strategy") { Description = $"Prompting strategy: {string.Join(", ", PromptingStrategy.All.Select(s => s.Name))}." };
+        // The shifts: a value, or one of them a range START:END:COUNT (a sweep; scales and skew spaced geometrically).
+        var swept = new (string Parameter, Option<string?> Option)[]
+        {
+            ("points", new("--points") { Description = "Points per prompt (default: the curriculum's end; at most n_positions)." }),
+            ("n_dims", new("--n-dims") { Description = "Active input dims, fewer than the model's (the rest zero-padded)." }),
+            ("scale_x", new("--scale-x") { Description = "Scale inputs by C (through a random rotation, as eval's scale-x=C)." }),
+            ("scale_y", new("--scale-y") { Description = "The task's output scale C (as eval's scale-y=C)." }),
+            ("noise", new("--noise") { Description = "Add N(0, S²) noise to every output (examples and targets)." }),
+            ("bias", new("--bias") { Description = "Add B to every active input coordinate." }),
+            ("skew", new("--skew") { Description = "Skew the input covariance to condition number K (eigenvalues 1 down to 1/K)." }),
+            ("off_span", new("--off-span") { Description = "Move each query off the span of the earlier examples: 0 in it, 1 orthogonal to it." }),
+        };
         var examples = new Option<int>("--examples") { Description = "Prompts to evaluate.", DefaultValueFactory = _ => 1280 };
         var models = new Option<string[]>("--models") { Description = "Models, by id (default: the transformer and the probed task's baselines).", AllowMultipleArgumentsPerToken = true };
         var plot = new Option<string?>("--plot") { Description = "Write the figure to this .png or .svg file." };
         var seed = new Option<long>("--seed") { Description = "Seed of the prompts (and of the scale-x rotation).", DefaultValueFactory = _ => 0 };
         var step = new Option<int?>("--step") { Description = "Probe model_<step>.pt instead of state.pt." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
-        var cmd = new Command("probe", "Evaluate a run's transformer and the baselines under one distribution shift given here; prints the error table.")
-            { runDir, task, points, nDims, scaleX, scaleY, noise, bias, strategy, examples, models, plot, seed, step, device };
+        var k = Lists.ExamplesOption();
+        var zero = Lists.RelativeToZeroOption();
+        var cmd = new Command("probe", "Evaluate a run's transformer and the baselines under one distribution shift given here; prints the error table. "
+                                       + "One shift given as START:END:COUNT (e.g. --scale-x 0.25:4:9) is swept: a probe at each value, errors relative to predicting 0.")
+            { runDir, task, strategy, examples, models, plot, seed, step, device, k, zero };
+        foreach (var (_, option) in swept) cmd.Options.Add(option);
         cmd.SetAction(p =>
         {
             if (p.GetValue(examples) < 1) throw new ParameterException("examples", $"{p.GetValue(examples)}: must be at least 1");
             if (p.GetValue(plot) is { } figure) Probe.PlotFormat(figure);
+            var columns = Lists.Examples(p.GetValue(k));
+            var sweeps = swept.Where(s => p.GetValue(s.Option) is not null).Select(s => ShiftSweep.Parse(s.Parameter, p.GetValue(s.Option)!)).ToList();
+            var ranges = sweeps.Where(s => s.IsRange).ToList();
+            if (ranges.Count > 1) throw new ParameterException(ranges[1].Parameter, "is a range too; a probe sweeps one shift at a time");
+            var shift = sweeps.Where(s => !s.IsRange).Aggregate(new ProbeOptions(p.GetValue(task), Strategy: p.GetValue(strategy)), (o, s) => s.Apply(o, s.Values[0]));
             var run = new RunFolder(p.GetValue(runDir)!);
-            var shift = new ProbeOptions(p.GetValue(task), p.GetValue(points), p.GetValue(nDims), p.GetValue(scaleX), p.GetValue(scaleY),
-                p.GetValue(noise), p.GetValue(bias), p.GetValue(strategy));
             var settings = new EvaluationSettings(p.GetValue(examples), Seed: p.GetValue(seed));
+            var device0 = Devices.Parse(p.GetValue(device));
+            if (ranges.Count == 1)
+            {
+                Sweep(run, ranges[0], shift, settings, Lists.Split(p.GetValue(models)), device0, p.GetValue(step), p.GetValue(plot));
+                return ExitCodes.Ok;
+            }
             var result = ConsoleTables.WithProgress(report => Probe.Run(run, shift, settings, Lists.Split(p.GetValue(models)),
-                Devices.Parse(p.GetValue(device)), p.GetValue(step), report));
+                device0, p.GetValue(step), report, p.GetValue(zero)));
             var problem = result.Problem;
-            Console.WriteLine($"Probe {result.Evaluation.Name} of {run.Path}: {problem.Task}, {problem.NPoints} points, {result.ActiveDims}/{problem.NDims} dims active, {settings.NumExamples} prompts");
-            ConsoleTables.Print(result.Metrics, result.Settings(run.Name));
+            Console.WriteLine($"Probe {result.Evaluation.Name} of {run.Path}: {problem.Task.Describe()}, {problem.NPoints} points, {result.ActiveDims}/{problem.NDims} dims active, {settings.NumExamples} prompts");
+            var shown = p.GetValue(zero) ? result.Settings(run.Name).WithRelativeToZero() : result.Settings(run.Name);
+            ConsoleTables.Print(result.Metrics, shown, columns: columns);
             if (p.GetValue(plot) is { } file)
             {
-                Probe.WritePlot(result, run.Name, file);
+                Probe.WritePlot(result, run.Name, file, shown);
                 Console.WriteLine($"Figure: {Path.GetFullPath(file)}");
             }
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>A probe at each value of one shift: the errors after d and 2d examples, relative to predicting 0, as a table and optionally a figure.</summary>
+    static void Sweep(RunFolder run, ShiftSweep sweep, ProbeOptions shift, EvaluationSettings settings, IReadOnlyList<string>? models,
+        TorchSharp.torch.Device device, int? step, string? plot)
+    {
+        var d = run.LoadConfig().Model.NDims;
+        var results = ConsoleTables.WithProgress(report => sweep.Run(run, shift, settings, models, device, step, (_, pr) => report(pr)));
+        var points = results.Select(r => ShiftPoint.From(r.Value, r.Result, d)).ToList();
+        Console.WriteLine($"Probe sweep of {Failures.Option(sweep.Parameter)} over {sweep.Values.Count} values, {run.Path}, {settings.NumExamples} prompts each; errors relative to predicting 0 under each shift:");
+        var table = new Table().AddColumns(Failures.Option(sweep.Parameter), $"transformer @{d}", $"least squares @{d}", $"best classical @{d}", $"transformer @{2 * d}", $"least squares @{2 * d}", $"best classical @{2 * d}");
+        static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+        foreach (var q in points)
+            table.AddRow(q.Value.ToString("G4", CultureInfo.InvariantCulture), F(q.TransformerAtD), F(q.LeastSquaresAtD), $"{F(q.BestAtD)} {Markup.Escape(q.BestAtDModel)}",
+                F(q.TransformerAt2D), F(q.LeastSquaresAt2D), $"{F(q.BestAt2D)} {Markup.Escape(q.BestAt2DModel)}");
+        AnsiConsole.Write(table);
+        if (plot is null) return;
+        var label = Failures.Option(sweep.Parameter)[2..];
+        LimitationMap.WriteFigure(new ShiftMeasurement(new ShiftRange(label, sweep, sweep.Values[0], sweep.Parameter is "scale_x" or "scale_y" or "skew"), points), d, run.Name, plot);
+        Console.WriteLine($"Figure: {Path.GetFullPath(plot)}");
     }
 }

@@ -6,8 +6,9 @@ using InContext.Cli;
 // library; printing lives in Console*.cs beside this file, failures in Failures.cs.
 NativeRuntime.BoundThreadSpinning();
 NativeRuntime.KeepFreedMemory();
-// Piped or logged output has no terminal width: print tables at full width there (they would wrap at 80 columns).
-if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
+// Piped or logged output has no terminal width: tables are printed whole there, however wide
+// (at Spectre's default 80 columns every number of a 21-point table was split over two lines).
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 4096;
 var root = new RootCommand("InContext: train transformers to learn function classes in context (Garg et al. 2022), and measure them against classical learners.");
 root.Options.Add(Failures.Verbose);
 root.Options.Add(Threads.Option);
@@ -17,6 +18,8 @@ root.Subcommands.Add(PlotCommands.Plot());
 root.Subcommands.Add(PlotCommands.Report());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ProbeCommand.Create());
+root.Subcommands.Add(LimitsCommand.Create());
+root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());

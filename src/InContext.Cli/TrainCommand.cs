@@ -73,8 +73,7 @@ static class TrainCommand
         var d = runConfig.Model.NDims;
         var n = runConfig.Training.Curriculum.Points.End;
         AnsiConsole.MarkupLine("[bold]Standard prompts[/], 1280 fresh prompts:");
-        ConsoleTables.Print(metrics, RunPlots.SettingsOf(runConfig, run.Name), ["standard"],
-            n <= 2 * d + 1 ? Enumerable.Range(0, n).ToList() : null);
+        ConsoleTables.Print(metrics, RunPlots.SettingsOf(runConfig, run.Name), ["standard"], n <= 2 * d + 1 ? ExampleColumns.All : null);
         var figures = RunPlots.Write(run);
         AnsiConsole.MarkupLineInterpolated($"Metrics: {run.MetricsPath}  ({metrics.Evaluations.Count} evaluations; `icl eval {run.Path}` prints them all)");
         AnsiConsole.MarkupLineInterpolated($"Figures: {run.PlotsPath} ({figures.Count} files)");

@@ -27,6 +27,7 @@ public static class Learners
         Fixed(LightGbmBoostedTrees.Id, () => new LightGbmBoostedTrees()),
         Fixed(LogisticRegressionLearner.Id, () => new LogisticRegressionLearner()),
         WithParameter("ridge_<alpha>", "ridge_", PositiveReal, a => new Ridge(a)),
+        Fixed(ZeroPredictor.Id, () => new ZeroPredictor()),
     ];
 
     /// <summary>The ids <see cref="Create"/> accepts, patterns with their parameter in angle brackets.</summary>

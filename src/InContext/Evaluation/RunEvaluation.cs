@@ -6,13 +6,17 @@ using static TorchSharp.torch;
 
 namespace InContext.Evaluation;
 
-/// <summary>What to evaluate: which evaluations and models (null: all that apply), how many prompts.</summary>
+/// <summary>
+/// What to evaluate: which evaluations and models (null: all that apply), how many prompts;
+/// <paramref name="WithZero"/> adds the <c>zero</c> learner, to measure errors relative to predicting 0.
+/// </summary>
 public sealed record EvaluationRequest(
     IReadOnlyList<string>? Strategies = null,
     IReadOnlyList<string>? Models = null,
     bool Recompute = false,
     EvaluationSettings? Settings = null,
-    int? Step = null);
+    int? Step = null,
+    bool WithZero = false);
 
 /// <summary>
 /// Evaluates a run (its transformer and its task's baselines) or the baselines alone, into a
@@ -54,7 +58,7 @@ public static class RunEvaluation
         AtomicFile.EnsureWritable(metricsPath);
         var settings = request.Settings ?? new EvaluationSettings();
         var evaluations = SelectEvaluations(problem, request.Strategies, settings.Seed);
-        var predictors = SelectModels(problem, transformer, request.Models);
+        var predictors = SelectModels(problem, transformer, request.Models, request.WithZero);
         var key = EvaluationKey.Of(problem, settings, fingerprint);
         var file = Reusable(metricsPath, EvaluationKey.ProblemPart(problem, fingerprint), evaluations.Select(e => e.Name).ToHashSet(), key,
             request.Recompute, forRun);
@@ -103,7 +107,16 @@ public static class RunEvaluation
     }
 
     /// <summary>The transformer (if any) and the task's baselines, or the models named in <paramref name="names"/> (refused as the parameter <c>models</c> when unknown).</summary>
-    public static List<IPredictor> SelectModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names)
+    public static List<IPredictor> SelectModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names, bool withZero = false)
+    {
+        if (withZero && problem.Task.HigherIsBetter)
+            throw new ParameterException("relative_to_zero", $": {problem.Task.MetricName} is not an error; only errors are measured against predicting 0");
+        var chosen = SelectNamedModels(problem, transformer, names);
+        if (withZero && chosen.All(p => p.Name != ZeroPredictor.Id)) chosen.Add(new ZeroPredictor());
+        return chosen;
+    }
+
+    static List<IPredictor> SelectNamedModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names)
     {
         var defaults = new List<IPredictor>();
         if (transformer != null) defaults.Add(transformer);

@@ -41,4 +41,20 @@ public sealed record ContextComparison(
         }
         return new ContextComparison(models.Select(m => m.Name).ToList(), predictions, applied, permutations);
     }
+
+    /// <summary>
+    /// Each model's score on queries whose true outputs are known: the mean of the task's metric
+    /// (squared error, or accuracy for labels) over the queries, in the models' order.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Score(double[] truth, Tasks.FunctionClass task)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var targets = TorchSharp.torch.tensor(truth, TorchSharp.torch.float64);
+        return Models.ToDictionary(m => m, m =>
+        {
+            var predictions = TorchSharp.torch.tensor(Predictions[m].Mean, TorchSharp.torch.float64);
+            if (predictions.shape[0] != targets.shape[0]) throw new ArgumentException($"{truth.Length} true outputs for {predictions.shape[0]} predictions");
+            return task.Metric(predictions, targets).to(TorchSharp.torch.float64).mean().item<double>();
+        });
+    }
 }

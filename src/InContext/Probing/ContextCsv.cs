@@ -52,16 +52,19 @@ public static class ContextCsv
         return new CsvRows(path, x, ys, rows.Select(l => l.Number).ToArray());
     }
 
-    /// <summary>Reads queries whose inputs must match the context's <paramref name="dims"/> columns.</summary>
+    /// <summary>
+    /// Reads queries whose inputs must match the context's <paramref name="dims"/> columns, and,
+    /// when the header ends in <c>y</c>, their true outputs (to score each model's predictions).
+    /// </summary>
     public static CsvRows ReadQueries(string path, int dims)
     {
         var (header, rows) = Lines(path);
         var names = Header(path, header.Text);
-        var expected = $"x1,...,x{dims}, as the context";
+        var expected = $"x1,...,x{dims}[,y], as the context";
         var y = Array.FindIndex(names, n => n.Equals("y", StringComparison.OrdinalIgnoreCase));
-        if (y >= 0)
-            throw Error(path, $"line 1 (header), column {y + 1} 'y'", $"unexpected: queries have inputs only (expected {expected})");
-        var found = CheckInputs(path, names, names.Length, expected);
+        if (y >= 0 && y < names.Length - 1)
+            throw Error(path, $"line 1 (header), column {y + 2} '{Printable.Escape(names[y + 1])}'", $"unexpected column after 'y' (expected {expected})");
+        var found = CheckInputs(path, names, y >= 0 ? y : names.Length, expected);
         if (found < dims) throw Error(path, "line 1 (header)", $"missing column 'x{found + 1}' (expected {expected})");
         if (found > dims) throw Error(path, $"line 1 (header), column {dims + 1} 'x{dims + 1}'", $"unexpected (expected {expected})");
         if (rows.Count == 0)
@@ -70,7 +73,8 @@ public static class ContextCsv
         var x = new double[rows.Count, dims];
         for (var r = 0; r < rows.Count; r++)
             for (var j = 0; j < dims; j++) x[r, j] = values[r][j];
-        return new CsvRows(path, x, null, rows.Select(l => l.Number).ToArray());
+        var ys = y >= 0 ? values.Select(v => v[dims]).ToArray() : null;
+        return new CsvRows(path, x, ys, rows.Select(l => l.Number).ToArray());
     }
 
     sealed record Line(int Number, string Text);

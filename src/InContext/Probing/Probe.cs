@@ -18,9 +18,12 @@ namespace InContext.Probing;
 /// <c>N(0, s²)</c> added to every output; <see cref="Bias"/>: added to every active input
 /// coordinate; <see cref="Strategy"/>: a prompting strategy.
 /// </summary>
+/// <para><see cref="Skew"/>: input covariance skewed to condition number κ (eigenvalues from 1 down to
+/// 1/κ, geometrically, normalised as eval's <c>skewed</c>); <see cref="OffSpan"/>: each query at
+/// distance t from the span of the earlier examples (<see cref="OffSpanPrompts"/>).</para>
 public sealed record ProbeOptions(
     string? Task = null, int? Points = null, int? NDims = null, double? ScaleX = null, double? ScaleY = null,
-    double? Noise = null, double? Bias = null, string? Strategy = null);
+    double? Noise = null, double? Bias = null, string? Strategy = null, double? Skew = null, double? OffSpan = null);
 
 /// <summary>A probe's evaluation, the problem it posed and the error per model and position.</summary>
 public sealed record ProbeResult(EvaluationSpec Evaluation, EvaluationProblem Problem, MetricsFile Metrics)
@@ -31,8 +34,15 @@ public sealed record ProbeResult(EvaluationSpec Evaluation, EvaluationProblem Pr
     /// <summary>Per model id, the error statistics per position.</summary>
     public IReadOnlyDictionary<string, PositionStats> Errors => Metrics.Evaluations[Evaluation.Name];
 
-    /// <summary>How tables and figures normalise the error: the probed task at the active dims (predicting 0 scores 1 when unscaled).</summary>
-    public PlotSettings Settings(string runName) => PlotSettings.For(Evaluation.Task, ActiveDims, runName);
+    /// <summary>
+    /// How tables and figures show the error: the probed task at the active dims (predicting 0 scores
+    /// 1 when unscaled), every evaluated position on the x-axis (prompts may be longer than training's).
+    /// </summary>
+    public PlotSettings Settings(string runName)
+    {
+        var settings = PlotSettings.For(Evaluation.Task, ActiveDims, runName);
+        return settings with { MaxPositions = Math.Max(settings.MaxPositions, Problem.NPoints) };
+    }
 }
 
 /// <summary>
@@ -69,6 +79,15 @@ public static class Probe
         var strategy = shift.Strategy is null ? PromptingStrategy.Standard
             : PromptingStrategy.All.FirstOrDefault(s => s.Name == shift.Strategy)
               ?? throw new ParameterException("strategy", $"{shift.Strategy}: unknown (valid: {string.Join(", ", PromptingStrategy.All.Select(s => s.Name))})");
+        if (shift.OffSpan is { } t)
+        {
+            if (shift.Strategy is not null) throw new ParameterException("off_span", $"{Num(t)}: sets the queries itself; give it without a strategy");
+            strategy = new OffSpanPrompts(t);
+        }
+        if (shift.Skew is { } kappa && !(double.IsFinite(kappa) && kappa >= 1))
+            throw new ParameterException("skew", $"{Num(kappa)}: expected a condition number ≥ 1");
+        if (shift.Skew is not null && shift.ScaleX is not null)
+            throw new ParameterException("skew", "and scale_x both transform the inputs; give one of them");
         Positive("scale_x", shift.ScaleX);
         Positive("scale_y", shift.ScaleY);
         if (shift.ScaleY is { } sy)
@@ -87,8 +106,15 @@ public static class Probe
             using var g = new Generator(Seeds.InputTransformations(seed));
             scale = Evaluations.ScaleX(nDims, sx, g);
         }
+        if (shift.Skew is { } condition)
+        {
+            using var g = new Generator(Seeds.InputTransformations(seed));
+            var eigenvalues = Enumerable.Range(0, nDims).Select(j => Math.Pow(condition, -(double)j / Math.Max(nDims - 1, 1))).ToArray();
+            scale = Transformations.SampleTransformation(eigenvalues, normalize: true, g);
+        }
         var parts = new List<string>();
         if (strategy != PromptingStrategy.Standard) parts.Add(strategy.Name);
+        if (shift.Skew is { } k) parts.Add($"skew={Num(k)}");
         if (shift.Task is { } other && other != trained.Name) parts.Add(other);
         if (points != config.Training.Curriculum.Points.End) parts.Add($"points={points}");
         if (shift.NDims is { } active && active < nDims) parts.Add($"n-dims={active}");
@@ -109,24 +135,31 @@ public static class Probe
     /// Writes nothing.
     /// </summary>
     public static ProbeResult Run(RunFolder run, ProbeOptions shift, EvaluationSettings? settings = null,
-        IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<EvaluationProgress>? progress = null)
+        IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<EvaluationProgress>? progress = null, bool withZero = false)
+    {
+        using var model = run.LoadModel(device, step);
+        return Run(run.LoadConfig(), model, shift, settings, models, progress, withZero);
+    }
+
+    /// <summary>Evaluates an already loaded transformer of the run with <paramref name="config"/> under <paramref name="shift"/> (sweeps load it once).</summary>
+    public static ProbeResult Run(RunConfig config, IPredictor model, ProbeOptions shift, EvaluationSettings? settings = null,
+        IReadOnlyList<string>? models = null, Action<EvaluationProgress>? progress = null, bool withZero = false)
     {
         settings ??= new EvaluationSettings();
-        var (spec, problem) = Build(run.LoadConfig(), shift, settings.Seed);
-        using var model = run.LoadModel(device, step);
-        var predictors = RunEvaluation.SelectModels(problem, model, models);
+        var (spec, problem) = Build(config, shift, settings.Seed);
+        var predictors = RunEvaluation.SelectModels(problem, model, models, withZero);
         var metrics = new MetricsFile();
         Evaluator.Run([spec], predictors, problem.NPoints, settings, metrics, progress: progress);
         return new ProbeResult(spec, problem, metrics);
     }
 
     /// <summary>Writes the probe's figure (error against in-context examples) as PNG or SVG, by the file's extension.</summary>
-    public static void WritePlot(ProbeResult result, string runName, string path)
+    public static void WritePlot(ProbeResult result, string runName, string path, PlotSettings? settings = null)
     {
         var format = PlotFormat(path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
-        Figures.WriteEvaluation($"{runName}: {result.Evaluation.Name}", result.Errors, result.Settings(runName), path, format: format);
+        Figures.WriteEvaluation($"{runName}: {result.Evaluation.Name}", result.Errors, settings ?? result.Settings(runName), path, format: format);
     }
 
     /// <summary>The figure format of a file name (png or svg, by its extension); anything else is refused.</summary>

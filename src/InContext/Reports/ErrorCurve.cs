@@ -8,24 +8,36 @@ namespace InContext.Reports;
 /// </summary>
 public sealed record ErrorCurve(string ModelId, double[] Mean, double[] Low, double[] High)
 {
-    public static ErrorCurve From(string modelId, PositionStats stats, PlotSettings settings)
+    /// <param name="divisors">Per position, what to divide by (predicting 0's error); null: the settings' normaliser.</param>
+    public static ErrorCurve From(string modelId, PositionStats stats, PlotSettings settings, double[]? divisors = null)
     {
-        int n = new[] { stats.Mean.Length, stats.BootstrapLow.Length, stats.BootstrapHigh.Length, settings.MaxPositions }.Min();
-        double[] Scale(double[] values) => values.Take(n).Select(v => v / settings.Normaliser).ToArray();
+        int n = new[] { stats.Mean.Length, stats.BootstrapLow.Length, stats.BootstrapHigh.Length, settings.MaxPositions, divisors?.Length ?? int.MaxValue }.Min();
+        double[] Scale(double[] values) => values.Take(n).Select((v, k) => v / (divisors?[k] ?? settings.Normaliser)).ToArray();
         return new ErrorCurve(modelId, Scale(stats.Mean), Scale(stats.BootstrapLow), Scale(stats.BootstrapHigh));
     }
 
     /// <summary>
     /// The curves of one evaluation, for the models in <paramref name="models"/> (in that order)
     /// or, without a filter, for every model in the file's order. Ids absent from the evaluation, and
-    /// empty curves, are skipped.
+    /// empty curves, are skipped. Relative to zero, each is divided by the <c>zero</c> learner's
+    /// error at each position, and that learner's own curve (1 everywhere) is left out.
     /// </summary>
     public static IReadOnlyList<ErrorCurve> ForEvaluation(
-        IReadOnlyDictionary<string, PositionStats> evaluation, PlotSettings settings, IReadOnlyList<string>? models = null) =>
-        (models ?? evaluation.Keys.ToList())
+        IReadOnlyDictionary<string, PositionStats> evaluation, PlotSettings settings, IReadOnlyList<string>? models = null)
+    {
+        double[]? divisors = null;
+        if (settings.RelativeToZero)
+        {
+            if (!evaluation.TryGetValue(Baselines.ZeroPredictor.Id, out var zero))
+                throw new ReportInputException($"no errors of the '{Baselines.ZeroPredictor.Id}' learner to measure against: evaluate with it (--relative-to-zero adds it)");
+            divisors = zero.Mean;
+        }
+        return (models ?? evaluation.Keys.ToList())
             .Where(evaluation.ContainsKey)
+            .Where(id => !settings.RelativeToZero || id != Baselines.ZeroPredictor.Id)
             .Distinct()
-            .Select(id => From(id, evaluation[id], settings))
+            .Select(id => From(id, evaluation[id], settings, divisors))
             .Where(curve => curve.Mean.Length > 0)
             .ToList();
+    }
 }

@@ -17,13 +17,13 @@ public sealed class ErrorTable
     readonly double[] best;
 
     /// <param name="columns">The numbers of examples to show; null for 1, d/2, d and 2d.</param>
-    public ErrorTable(IReadOnlyList<ErrorCurve> curves, PlotSettings settings, IReadOnlyList<int>? columns = null)
+    /// <param name="withLast">With the telling columns, also the last position (as the console shows them).</param>
+    public ErrorTable(IReadOnlyList<ErrorCurve> curves, PlotSettings settings, ExampleColumns? columns = null, bool withLast = false)
     {
         Curves = curves;
         Settings = settings;
         int positions = curves.Count == 0 ? 0 : curves.Max(c => c.Mean.Length);
-        var d = settings.NDims;
-        Columns = (columns ?? new[] { 1, d / 2, d, 2 * d }).Where(k => k >= 0 && k < positions).Distinct().Order().ToList();
+        Columns = (columns ?? ExampleColumns.Telling).For(settings.NDims, positions, withLast);
         best = Columns.Select(k => Best(curves.Select(c => Value(c, k)), settings.HigherIsBetter)).ToArray();
     }
 

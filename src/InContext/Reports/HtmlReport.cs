@@ -37,24 +37,33 @@ public static class HtmlReport
     /// Writes the report to <paramref name="outPath"/> (through a temporary file renamed into place).
     /// Every run's inputs are read before anything is written, so a bad run leaves no half report.
     /// </summary>
+    /// <param name="summary">A table shown above the runs (e.g. the findings of <c>icl reproduce</c>), with its title.</param>
     public static void Write(IReadOnlyList<ReportRun> runs, string outPath,
-        int figureWidth = FigureExport.DefaultWidth, int figureHeight = FigureExport.DefaultHeight)
+        int figureWidth = FigureExport.DefaultWidth, int figureHeight = FigureExport.DefaultHeight, ReportTable? summary = null, string? title = null)
     {
         if (runs.Count == 0) throw new ArgumentException("a report needs at least one run", nameof(runs));
         var inputs = runs.Select(r => (Run: r, Metrics: RunInputs.LoadMetrics(r.MetricsPath), Log: RunInputs.LoadTrainLog(r.TrainLogPath))).ToList();
-        var html = Render(inputs, figureWidth, figureHeight);
+        var html = Render(inputs, figureWidth, figureHeight, summary, title);
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
         Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(outPath, html);
     }
 
-    static string Render(IReadOnlyList<(ReportRun Run, MetricsFile Metrics, IReadOnlyList<LogRow>? Log)> runs, int width, int height)
+    static string Render(IReadOnlyList<(ReportRun Run, MetricsFile Metrics, IReadOnlyList<LogRow>? Log)> runs, int width, int height, ReportTable? summary, string? heading)
     {
         var html = new StringBuilder();
-        var title = "InContext report: " + string.Join(", ", runs.Select(r => r.Run.Settings.RunName));
+        var title = heading ?? "InContext report: " + string.Join(", ", runs.Select(r => r.Run.Settings.RunName));
         html.Append($"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n<title>{E(title)}</title>\n<style>\n{Css}</style>\n</head>\n<body>\n");
         html.Append($"<h1>{E(title)}</h1>\n");
+        if (summary is not null)
+        {
+            html.Append($"<table class=\"summary\">\n<caption>{E(summary.Caption)}</caption>\n<thead>\n<tr>");
+            foreach (var h in summary.Header) html.Append($"<th>{E(h)}</th>");
+            html.Append("</tr>\n</thead>\n<tbody>\n");
+            foreach (var row in summary.Rows) html.Append("<tr>").Append(string.Concat(row.Select(c => $"<td>{E(c)}</td>"))).Append("</tr>\n");
+            html.Append("</tbody>\n</table>\n");
+        }
         html.Append($"<div class=\"grid\" style=\"grid-template-columns: repeat({runs.Count}, minmax(24em, 1fr));\">\n");
 
         foreach (var (run, _, _) in runs)
@@ -110,7 +119,7 @@ public static class HtmlReport
             return;
         }
         Image(html, FigureExport.Png(new ScottPlot.Multiplot(ErrorFigure.Build(name, curves, run.Settings)), width, height), $"{name}: {run.Settings.RunName}", width, height);
-        Table(html, new ErrorTable(curves, run.Settings), name);
+        Table(html, new ErrorTable(curves, run.Settings, run.Columns), name);
     }
 
     static void Table(StringBuilder html, ErrorTable table, string evaluation)

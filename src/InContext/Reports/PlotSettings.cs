@@ -10,17 +10,26 @@ namespace InContext.Reports;
 /// </summary>
 /// <param name="RunName">A short name for the run, shown in titles and the report.</param>
 /// <param name="NDims">The input dims that carry values (tables show 1, d/2, d and 2d examples).</param>
+/// <param name="RelativeToZero">Divide each error by that of predicting 0 on the same prompts, position
+/// by position (the <c>zero</c> learner's, which the metrics must hold), instead of by <see cref="Normaliser"/>:
+/// under a shift that scales the outputs, the paper's normalisation no longer puts predicting 0 at 1.</param>
 public sealed record PlotSettings(
     string RunName, int NDims, double Normaliser, int MaxPositions, string MetricName, bool HigherIsBetter,
-    double ReferenceLevel, string ReferenceLabel)
+    double ReferenceLevel, string ReferenceLabel, bool RelativeToZero = false)
 {
     public static PlotSettings For(FunctionClass task, int activeDims, string runName) =>
         new(runName, activeDims, task.ErrorNormaliser(activeDims), task.PlotPositions(activeDims), task.MetricName, task.HigherIsBetter,
             task.ReferenceLine.Level, task.ReferenceLine.Label);
 
     /// <summary>The y-axis label: a normalised error says so.</summary>
-    public string ValueLabel => Normaliser == 1 && MetricName != "squared error" ? MetricName : $"{MetricName} (normalised)";
+    public string ValueLabel => RelativeToZero ? $"{MetricName} relative to predicting 0"
+        : Normaliser == 1 && MetricName != "squared error" ? MetricName : $"{MetricName} (normalised)";
 
     /// <summary>How a table's title names its values: <c>squared error / 5</c>, or the metric alone when nothing divides it.</summary>
-    public string ValueTitle => Normaliser == 1 ? MetricName : $"{MetricName} / {Normaliser:G3}";
+    public string ValueTitle => RelativeToZero ? $"{MetricName} / predicting 0's" : Normaliser == 1 ? MetricName : $"{MetricName} / {Normaliser:G3}";
+
+    /// <summary>The settings that divide by predicting 0's error under the same prompts (needs a metric that is an error).</summary>
+    public PlotSettings WithRelativeToZero() => HigherIsBetter
+        ? throw new ParameterException("relative_to_zero", $": {MetricName} is not an error; only errors are measured against predicting 0")
+        : this with { RelativeToZero = true, ReferenceLevel = 1, ReferenceLabel = "predicting 0" };
 }

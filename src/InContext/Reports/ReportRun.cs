@@ -10,7 +10,8 @@ public sealed record ReportRun(
     IReadOnlyList<KeyValuePair<string, string>> Config,
     string MetricsPath,
     string? TrainLogPath,
-    IReadOnlyList<string>? Models = null)
+    IReadOnlyList<string>? Models = null,
+    ExampleColumns? Columns = null)
 {
     /// <summary>A run whose metrics.json and train_log.csv sit in <paramref name="runDir"/>, as the trainer and evaluator leave them.</summary>
     public static ReportRun InFolder(string runDir, PlotSettings settings, IReadOnlyList<KeyValuePair<string, string>> config,

@@ -9,14 +9,15 @@ public static class RunPlots
     public static PlotSettings SettingsOf(RunConfig config, string name) => PlotSettings.For(config.CreateTask(), config.Model.NDims, name);
 
     /// <summary>Writes every figure of the run (default: into its <c>plots/</c>); returns the files.</summary>
-    public static IReadOnlyList<string> Write(RunFolder run, string? outDir = null, IReadOnlyList<string>? models = null, string format = "png")
+    public static IReadOnlyList<string> Write(RunFolder run, string? outDir = null, IReadOnlyList<string>? models = null, string format = "png", bool relativeToZero = false)
     {
         var config = run.LoadConfig();
-        return Figures.WriteAll(run.MetricsPath, run.TrainLogPath, SettingsOf(config, run.Name), outDir ?? run.PlotsPath, models, format);
+        var settings = SettingsOf(config, run.Name);
+        return Figures.WriteAll(run.MetricsPath, run.TrainLogPath, relativeToZero ? settings.WithRelativeToZero() : settings, outDir ?? run.PlotsPath, models, format);
     }
 
     /// <summary>The run as a column of the HTML report, with its config in brief.</summary>
-    public static ReportRun ReportEntry(RunFolder run, IReadOnlyList<string>? models = null)
+    public static ReportRun ReportEntry(RunFolder run, IReadOnlyList<string>? models = null, bool relativeToZero = false)
     {
         var c = run.LoadConfig();
         var m = c.Model;
@@ -29,6 +30,7 @@ public static class RunPlots
             new("training", $"{t.TrainSteps} steps, batch {t.BatchSize}, lr {t.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {t.Seed}"),
             new("curriculum", $"dims {t.Curriculum.Dims.Start}→{t.Curriculum.Dims.End}, points {t.Curriculum.Points.Start}→{t.Curriculum.Points.End}"),
         };
-        return ReportRun.InFolder(run.Path, SettingsOf(c, run.Name), brief, models);
+        var settings = SettingsOf(c, run.Name);
+        return ReportRun.InFolder(run.Path, relativeToZero ? settings.WithRelativeToZero() : settings, brief, models);
     }
 }

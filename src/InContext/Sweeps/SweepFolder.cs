@@ -1,5 +1,4 @@
 using InContext.Config;
-using InContext.Reports;
 using InContext.Yaml;
 
 namespace InContext.Sweeps;
@@ -132,16 +131,16 @@ public sealed class SweepFolder
     }
 
     /// <summary>
-    /// The sweep's runs that have a <c>metrics.json</c>, as columns of an HTML report in the order
-    /// of <c>runs.txt</c>; <paramref name="notEvaluated"/> names the others. A sweep none of whose
-    /// runs is evaluated is refused in one line.
+    /// The sweep's runs that have a <c>metrics.json</c>, in the order of <c>runs.txt</c> (the
+    /// columns of a report); <paramref name="notEvaluated"/> names the others. A sweep none of
+    /// whose runs is evaluated is refused in one line.
     /// </summary>
-    public IReadOnlyList<ReportRun> ReportEntries(IReadOnlyList<string>? models, out IReadOnlyList<string> notEvaluated)
+    public IReadOnlyList<RunFolder> EvaluatedRuns(out IReadOnlyList<string> notEvaluated)
     {
         var evaluated = Runs.Where(r => File.Exists(r.MetricsPath)).ToList();
         notEvaluated = Runs.Where(r => !File.Exists(r.MetricsPath)).Select(r => r.Name).ToList();
         if (evaluated.Count == 0)
             throw new InputException($"{Path}: no run of the sweep has been evaluated yet (icl sweep status {Path} shows where they stand)");
-        return evaluated.Select(r => RunPlots.ReportEntry(r, models)).ToList();
+        return evaluated;
     }
 }

@@ -102,6 +102,17 @@ public class MalformedCommandLineTests
         C("probe scaling a class without scale", "--scale-y 2: decision_tree has no output scale", ["probe", "{run}", "--task", "decision_tree", "--scale-y", "2"]),
         C("probe with negative noise", "--noise -1: expected a number ≥ 0", ["probe", "{run}", "--noise", "-1"]),
         C("probe with more dims than the model", "--n-dims 9: the model takes 1 to n_dims = 4", ["probe", "{run}", "--n-dims", "9"]),
+        C("probe sweep of scales through zero", "--scale-x 0:4:5: a range of scales runs between positive numbers", ["probe", "{run}", "--scale-x", "0:4:5"]),
+        C("probe sweep without a count", "--noise 0:1: expected a number, or start:end:count", ["probe", "{run}", "--noise", "0:1"]),
+        C("probe sweeping two shifts", "--noise is a range too; a probe sweeps one shift at a time", ["probe", "{run}", "--scale-x", "0.5:2:3", "--noise", "0:1:3"]),
+        C("probe sweep past n_positions", "--points 14: the model reads prompts of 1 to n_positions = 9 points", ["probe", "{run}", "--points", "7:20:3"]),
+        C("examples columns that are not numbers", "--k few: expected 'all' or numbers of in-context examples", ["eval", "--task", "linear_regression", "--k", "few"]),
+        C("accuracy relative to predicting 0", "--relative-to-zero: accuracy is not an error", ["eval", "--task", "linear_classification", "--n-dims", "3", "--points", "5", "--examples", "8", "--relative-to-zero"]),
+        C("limits of a run never trained", "no checkpoint (state.pt)", ["limits", "empty"], dir =>
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "empty"));
+            File.WriteAllText(Path.Combine(dir, "empty", "config.yaml"), TinyConfig);
+        }),
         C("predict with zero permutations", "--permutations 0: must be at least 1", ["predict", "{run}", "--context", "c.csv", "--query", "q.csv", "--permutations", "0"]),
         C("predict standardizing without a run", "--standardize rescales to a run's training distribution", ["predict", "--context", "c.csv", "--query", "q.csv", "--standardize"]),
         C("export over an existing file", "already exists; nothing overwritten", ["export", "{run}", "--out", "taken.pt"], WriteFile("taken.pt", "x")),

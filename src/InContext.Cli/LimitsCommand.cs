@@ -1,0 +1,37 @@
+using System.CommandLine;
+using InContext.Config;
+using InContext.Evaluation;
+using InContext.Probing;
+
+namespace InContext.Cli;
+
+static class LimitsCommand
+{
+    public static Command Create()
+    {
+        var runDir = new Argument<string>("run-dir") { Description = "A run folder." };
+        var outDir = new Option<string?>("--out") { Description = "Folder for the figures and tables (default: RUN_DIR/limits)." };
+        var examples = new Option<int>("--examples") { Description = "Prompts per point of each sweep.", DefaultValueFactory = _ => 1280 };
+        var seed = new Option<long>("--seed") { Description = "Seed of the prompts.", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var cmd = new Command("limits", "Where the run's learned algorithm breaks: every distribution shift swept over a range, errors after d and 2d examples relative to predicting 0, "
+                                        + "one figure per shift, a summary figure and a table of the strength at which the transformer first errs more than twice the best classical learner.")
+            { runDir, outDir, examples, seed, device };
+        cmd.SetAction(p =>
+        {
+            if (p.GetValue(examples) < 1) throw new ParameterException("examples", $"{p.GetValue(examples)}: must be at least 1");
+            var run = new RunFolder(p.GetValue(runDir)!);
+            var config = run.LoadConfig();
+            var dir = p.GetValue(outDir) ?? Path.Combine(run.Path, "limits");
+            AtomicFile.EnsureWritable(Path.Combine(dir, "limits.txt"));
+            var settings = new EvaluationSettings(p.GetValue(examples), Seed: p.GetValue(seed));
+            var map = ConsoleTables.WithProgress(report => LimitationMap.Run(run, settings, Devices.Parse(p.GetValue(device)), (shift, value, pr) => report(pr with { Evaluation = $"{shift} {value:G3}: {pr.Evaluation}" })));
+            var files = LimitationMap.Write(map, config.Model.NDims, run.Name, dir);
+            Console.WriteLine($"Where {run.Name} breaks (transformer's error more than twice the best classical learner's, relative to predicting 0; below {ShiftPoint.Solved} counts as solved):");
+            Console.Write(LimitationMap.Table(map, config.Model.NDims));
+            Console.WriteLine($"Figures and tables: {Path.GetFullPath(dir)} ({files.Count} files)");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using InContext.Evaluation;
+using InContext.Reports;
+
+namespace InContext.Findings;
+
+/// <summary>Where a comparison reads the error curves: after d/2, d or 2d examples, or at the last position.</summary>
+public enum ExamplesAt { HalfD, D, TwiceD, Last }
+
+/// <summary>How a model's error must stand against the others'.</summary>
+public enum Relation
+{
+    /// <summary>Below every other (strictly).</summary>
+    Below,
+    /// <summary>Within the tolerance of the best (lowest) other, either way.</summary>
+    Within,
+    /// <summary>At most the tolerance above the best (lowest) other.</summary>
+    AtMostAbove,
+}
+
+/// <summary>
+/// One comparison a finding rests on, e.g. "the transformer is within 0.1 of least squares after
+/// d examples": <see cref="Model"/>'s normalised error against the best of <see cref="Others"/> at
+/// <see cref="At"/>, on the <c>standard</c> evaluation.
+/// </summary>
+public sealed record Condition(string Model, Relation Relation, IReadOnlyList<string> Others, ExamplesAt At, double Tolerance = 0)
+{
+    public int K(int nDims, int positions) => At switch
+    {
+        ExamplesAt.HalfD => nDims / 2,
+        ExamplesAt.D => nDims,
+        ExamplesAt.TwiceD => 2 * nDims,
+        _ => positions - 1,
+    };
+
+    public string Describe(int k)
+    {
+        var others = Others.Count == 1 ? ModelDisplay.Name(Others[0]) : "the best of " + string.Join(", ", Others.Select(ModelDisplay.Name));
+        var tolerance = Tolerance.ToString("G3", CultureInfo.InvariantCulture);
+        return Relation switch
+        {
+            Relation.Below => $"{ModelDisplay.Name(Model)} below {others} after {k} examples",
+            Relation.Within => $"{ModelDisplay.Name(Model)} within {tolerance} of {others} after {k} examples",
+            _ => $"{ModelDisplay.Name(Model)} at most {tolerance} above {others} after {k} examples",
+        };
+    }
+}
+
+/// <summary>One condition as measured: the numbers it compared and whether it held.</summary>
+public sealed record Check(string Description, double Value, double Other, string OtherModel, bool Holds);
+
+/// <summary>A finding's verdict at this scale: every condition's numbers, and whether all held.</summary>
+public sealed record Verdict(IReadOnlyList<Check> Checks)
+{
+    public bool Holds => Checks.Count > 0 && Checks.All(c => c.Holds);
+}
+
+/// <summary>
+/// One of the paper's findings as a claim and the comparisons that decide it (stated before any
+/// result was seen), with the CPU-scale experiment that tests it (an embedded config).
+/// </summary>
+public sealed record Finding(string Name, string Claim, IReadOnlyList<Condition> Conditions)
+{
+    /// <summary>
+    /// Decides the finding from a run's metrics (the <c>standard</c> evaluation, errors normalised as
+    /// <paramref name="settings"/> says): the same code for every finding.
+    /// </summary>
+    public Verdict Decide(MetricsFile metrics, PlotSettings settings)
+    {
+        if (!metrics.Evaluations.TryGetValue("standard", out var standard))
+            throw new InputException($"{Name}: its metrics have no 'standard' evaluation");
+        var curves = ErrorCurve.ForEvaluation(standard, settings with { MaxPositions = int.MaxValue }).ToDictionary(c => c.ModelId);
+        var positions = curves.Values.Max(c => c.Mean.Length);
+        double Error(string model, int k) => curves.TryGetValue(model, out var c) && k < c.Mean.Length ? c.Mean[k]
+            : throw new InputException($"{Name}: no error of {model} after {k} examples in its metrics");
+        var checks = new List<Check>();
+        foreach (var condition in Conditions)
+        {
+            var k = condition.K(settings.NDims, positions);
+            var value = Error(condition.Model, k);
+            var (other, otherModel) = condition.Others.Select(m => (Error(m, k), m)).MinBy(t => t.Item1);
+            var holds = condition.Relation switch
+            {
+                Relation.Below => condition.Others.All(m => value < Error(m, k)),
+                Relation.Within => Math.Abs(value - other) <= condition.Tolerance,
+                _ => value <= other + condition.Tolerance,
+            };
+            checks.Add(new Check(condition.Describe(k), value, other, otherModel, holds));
+        }
+        return new Verdict(checks);
+    }
+}

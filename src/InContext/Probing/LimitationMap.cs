@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Text;
+using InContext.Config;
+using InContext.Evaluation;
+using InContext.Interop;
+using InContext.Reports;
+using ScottPlot;
+using static TorchSharp.torch;
+
+namespace InContext.Probing;
+
+/// <summary>One shift of the limitation map: its range, and the strength at which nothing is shifted.</summary>
+public sealed record ShiftRange(string Label, ShiftSweep Sweep, double Identity, bool Logarithmic);
+
+/// <summary>A shift's sweep, as the map measured it.</summary>
+public sealed record ShiftMeasurement(ShiftRange Range, IReadOnlyList<ShiftPoint> Points)
+{
+    /// <summary>Where the transformer first errs more than twice the best baseline, walking away from no shift (k = d or 2d).</summary>
+    public string BreaksAt(bool atTwiceD) => FirstWhere(p => atTwiceD ? p.BreaksAt2D : p.BreaksAtD);
+
+    /// <summary>
+    /// Where the transformer's own error after 2d examples first doubles its error without the shift
+    /// (and exceeds <see cref="ShiftPoint.Solved"/>): informative where a baseline is exact and the
+    /// comparison with it says nothing.
+    /// </summary>
+    public string OwnErrorDoublesAt()
+    {
+        var unshifted = Points.FirstOrDefault(p => p.Value == Range.Identity)?.TransformerAt2D ?? double.NaN;
+        return double.IsFinite(unshifted) ? FirstWhere(p => p.TransformerAt2D > Math.Max(2 * unshifted, ShiftPoint.Solved)) : "no unshifted point";
+    }
+
+    string FirstWhere(Func<ShiftPoint, bool> breaks)
+    {
+        bool Breaks(ShiftPoint p) => breaks(p);
+        string Num(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+        string? First(IEnumerable<ShiftPoint> walk) => walk.FirstOrDefault(Breaks) is { } p ? Num(p.Value) : null;
+        var identity = Range.Identity;
+        if (Points.Any(p => p.Value == identity) && Breaks(Points.First(p => p.Value == identity)))
+            return $"already at {Num(identity)} (no shift)";
+        var below = First(Points.Where(p => p.Value < identity).OrderByDescending(p => p.Value));
+        var above = First(Points.Where(p => p.Value > identity).OrderBy(p => p.Value));
+        var parts = new List<string>();
+        if (below != null) parts.Add($"at {below} and below");
+        if (above != null) parts.Add($"at {above} and above");
+        return parts.Count > 0 ? string.Join("; ", parts) : $"not within {Num(Points.Min(p => p.Value))}–{Num(Points.Max(p => p.Value))}";
+    }
+}
+
+/// <summary>
+/// Where a run's learned algorithm breaks (<c>icl limits</c>): each shift swept over a range
+/// (input and output scale 0.25–4, output noise 0–1, input bias 0–2, prompts longer than training
+/// up to n_positions, fewer active dims, input covariance skewed to condition number 100, queries
+/// moved off the span of the examples), every point a probe on the seed's prompts; errors after d
+/// and 2d examples relative to predicting 0 under the same shift; and, per shift, the strength at
+/// which the transformer first errs more than twice the best classical learner (errors under
+/// <see cref="ShiftPoint.Solved"/> of predicting 0's count as solved).
+/// </summary>
+public static class LimitationMap
+{
+    /// <summary>The shifts that apply to the run's task and sizes.</summary>
+    public static IReadOnlyList<ShiftRange> Ranges(RunConfig config)
+    {
+        var task = config.CreateTask();
+        var (d, trained, positions) = (config.Model.NDims, config.Training.Curriculum.Points.End, config.Model.NPositions);
+        var ranges = new List<ShiftRange> { new("input scale", ShiftSweep.Parse("scale_x", "0.25:4:9"), 1, true) };
+        if (task.WithScale(1) is not null) ranges.Add(new("output scale", ShiftSweep.Parse("scale_y", "0.25:4:9"), 1, true));
+        if (task.AcceptsOutputNoise) ranges.Add(new("output noise (std)", ShiftSweep.Parse("noise", "0:1:6"), 0, false));
+        ranges.Add(new("input bias", ShiftSweep.Parse("bias", "0:2:5"), 0, false));
+        if (positions > trained) ranges.Add(new("points per prompt", ShiftSweep.Parse("points", $"{trained}:{positions}:5"), trained, false));
+        if (d > 1) ranges.Add(new("active input dims", ShiftSweep.Parse("n_dims", $"{d}:1:{Math.Min(d, 5)}"), d, false));
+        if (d > 1) ranges.Add(new("input covariance condition number", ShiftSweep.Parse("skew", "1:100:5"), 1, true));
+        ranges.Add(new("query's distance from the examples' span", ShiftSweep.Parse("off_span", "0:1:5"), 0, false));
+        return ranges;
+    }
+
+    public static IReadOnlyList<ShiftMeasurement> Run(RunFolder run, EvaluationSettings settings, Device? device = null,
+        Action<string, double, EvaluationProgress>? progress = null)
+    {
+        var config = run.LoadConfig();
+        var d = config.Model.NDims;
+        return Ranges(config).Select(r => new ShiftMeasurement(r,
+            r.Sweep.Run(run, new ProbeOptions(), settings, device: device, progress: (v, p) => progress?.Invoke(r.Label, v, p))
+                .Select(x => ShiftPoint.From(x.Value, x.Result, d)).ToList())).ToList();
+    }
+
+    /// <summary>The "where it breaks" table as aligned text, one shift a row.</summary>
+    public static string Table(IReadOnlyList<ShiftMeasurement> map, int nDims)
+    {
+        var rows = map.Select(m => new[] { m.Range.Label, $"{Fmt(m.Points.Min(p => p.Value))}–{Fmt(m.Points.Max(p => p.Value))}",
+            m.BreaksAt(false), m.BreaksAt(true), m.OwnErrorDoublesAt() }).ToList();
+        var (kd, k2d) = map.Count > 0 && map[0].Points.Count > 0 ? (map[0].Points[0].KAtD, map[0].Points[0].KAt2D) : (nDims, 2 * nDims);
+        var header = new[] { "shift", "range", $"> 2 × best classical after {kd} examples", $"> 2 × best classical after {k2d}", $"own error after {k2d} doubles" };
+        var all = rows.Prepend(header).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(c => all.Max(r => r[c].Length)).ToArray();
+        var sb = new StringBuilder();
+        foreach (var r in all) sb.Append(string.Join("  ", r.Select((cell, c) => c == r.Length - 1 ? cell : cell.PadRight(widths[c])))).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Writes one figure per shift (two panels: after d and after 2d examples), a summary figure
+    /// (every shift after 2d examples), the table (<c>limits.txt</c>) and the numbers (<c>limits.csv</c>)
+    /// into <paramref name="outDir"/>; returns the files.
+    /// </summary>
+    public static IReadOnlyList<string> Write(IReadOnlyList<ShiftMeasurement> map, int nDims, string runName, string outDir)
+    {
+        var files = new List<string>();
+        string Path(string name) => System.IO.Path.Combine(outDir, name);
+        foreach (var m in map)
+        {
+            var file = Path($"limits_{m.Range.Sweep.Parameter}.png");
+            WriteFigure(m, nDims, runName, file);
+            files.Add(file);
+        }
+        var summaryPanels = map.Select(m => ShiftSweepFigure.Build($"{m.Range.Label}, after {m.Points[0].KAt2D} examples", m.Range.Label,
+            m.Points.Select(p => new ShiftSweepPoint(p.Value, p.TransformerAt2D, p.LeastSquaresAt2D, p.BestAt2D)).ToList(), m.Range.Logarithmic)).ToList();
+        var summary = new Multiplot(summaryPanels[0]);
+        foreach (var panel in summaryPanels.Skip(1)) summary.AddPlot(panel);
+        summary.Layout = new ScottPlot.MultiplotLayouts.Grid(rows: (map.Count + 1) / 2, columns: 2);
+        var summaryFile = Path("limits_summary.png");
+        FigureExport.Save(summary, summaryFile, "png", 1200, 380 * ((map.Count + 1) / 2));
+        files.Add(summaryFile);
+        var table = Path("limits.txt");
+        AtomicFile.WriteAllText(table, Table(map, nDims));
+        files.Add(table);
+        var csv = new StringBuilder("parameter,strength,transformer_at_d,least_squares_at_d,best_at_d,best_at_d_model,transformer_at_2d,least_squares_at_2d,best_at_2d,best_at_2d_model\n");
+        foreach (var m in map)
+            foreach (var p in m.Points)
+                csv.AppendLine(string.Join(",", m.Range.Sweep.Parameter, Fmt(p.Value), Fmt(p.TransformerAtD), Fmt(p.LeastSquaresAtD), Fmt(p.BestAtD), p.BestAtDModel,
+                    Fmt(p.TransformerAt2D), Fmt(p.LeastSquaresAt2D), Fmt(p.BestAt2D), p.BestAt2DModel));
+        AtomicFile.WriteAllText(Path("limits.csv"), csv.ToString());
+        files.Add(Path("limits.csv"));
+        return files;
+    }
+
+    /// <summary>One shift's figure: two panels, the errors after d and after 2d examples against its strength (png or svg by the file's extension).</summary>
+    public static void WriteFigure(ShiftMeasurement m, int nDims, string runName, string file)
+    {
+        var panels = new[] { false, true }.Select(twice => ShiftSweepFigure.Build(
+            $"{runName}, after {(twice ? m.Points[0].KAt2D : m.Points[0].KAtD)} examples", m.Range.Label,
+            m.Points.Select(p => twice ? new ShiftSweepPoint(p.Value, p.TransformerAt2D, p.LeastSquaresAt2D, p.BestAt2D)
+                : new ShiftSweepPoint(p.Value, p.TransformerAtD, p.LeastSquaresAtD, p.BestAtD)).ToList(), m.Range.Logarithmic)).ToList();
+        var figure = new Multiplot(panels[0]);
+        figure.AddPlot(panels[1]);
+        figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        FigureExport.Save(figure, file, Probe.PlotFormat(file), 1200, 450);
+    }
+
+    static string Fmt(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+}

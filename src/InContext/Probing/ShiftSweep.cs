@@ -1,0 +1,115 @@
+using System.Globalization;
+using InContext.Baselines;
+using InContext.Config;
+using InContext.Evaluation;
+using InContext.Interop;
+using InContext.Models;
+using static TorchSharp.torch;
+
+namespace InContext.Probing;
+
+/// <summary>
+/// One distribution shift varied over a range of strengths (<c>icl probe --scale-x 0.25:4:9</c>,
+/// <c>icl limits</c>): a probe at each strength, on the very prompts of the seed, so that a sweep's
+/// point equals the single probe at that value. <see cref="Parameter"/> names the
+/// <see cref="ProbeOptions"/> member in snake case (<c>scale_x</c>, <c>noise</c>, <c>points</c>...).
+/// </summary>
+public sealed record ShiftSweep(string Parameter, IReadOnlyList<double> Values)
+{
+    /// <summary>The parameters a sweep can vary; the multiplicative ones are spaced geometrically.</summary>
+    public static readonly IReadOnlyList<string> Parameters = ["scale_x", "scale_y", "noise", "bias", "points", "n_dims", "skew", "off_span"];
+    static readonly HashSet<string> Geometric = ["scale_x", "scale_y", "skew"];
+    static readonly HashSet<string> Whole = ["points", "n_dims"];
+
+    /// <summary>
+    /// A value, or a range <c>start:end:count</c> of <c>count</c> values from start to end: spaced
+    /// geometrically for the multiplicative parameters (scales, skew), evenly for the others, rounded
+    /// (and repeats dropped) for the whole-numbered ones. Refused as <paramref name="parameter"/> otherwise.
+    /// </summary>
+    public static ShiftSweep Parse(string parameter, string text)
+    {
+        if (!Parameters.Contains(parameter)) throw new ArgumentException($"unknown sweep parameter {parameter}", nameof(parameter));
+        ParameterException Bad(string why) => new(parameter, $"{Printable.Escape(text)}: {why}");
+        static double? Number(string s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
+        var parts = text.Split(':');
+        double[] values;
+        if (parts.Length == 1)
+            values = [Number(parts[0]) ?? throw Bad("expected a number, or start:end:count")];
+        else if (parts.Length == 3)
+        {
+            var (a, b) = (Number(parts[0]) ?? throw Bad("start is not a number"), Number(parts[1]) ?? throw Bad("end is not a number"));
+            if (!int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 2 || count > 100)
+                throw Bad("count must be a whole number from 2 to 100");
+            var geometric = Geometric.Contains(parameter);
+            if (geometric && !(a > 0 && b > 0)) throw Bad("a range of scales runs between positive numbers");
+            values = Enumerable.Range(0, count).Select(i => geometric
+                ? a * Math.Pow(b / a, (double)i / (count - 1))
+                : a + (b - a) * i / (count - 1)).ToArray();
+        }
+        else throw Bad("expected a number, or start:end:count (e.g. 0.25:4:9)");
+        if (Whole.Contains(parameter)) values = values.Select(v => Math.Round(v)).Distinct().ToArray();
+        return new ShiftSweep(parameter, values.Select(v => Math.Round(v, 6)).ToList());
+    }
+
+    public bool IsRange => Values.Count > 1;
+
+    /// <summary>The probe options with this sweep's parameter set to <paramref name="value"/>.</summary>
+    public ProbeOptions Apply(ProbeOptions options, double value) => Parameter switch
+    {
+        "scale_x" => options with { ScaleX = value },
+        "scale_y" => options with { ScaleY = value },
+        "noise" => options with { Noise = value },
+        "bias" => options with { Bias = value },
+        "points" => options with { Points = (int)value },
+        "n_dims" => options with { NDims = (int)value },
+        "skew" => options with { Skew = value },
+        "off_span" => options with { OffSpan = value },
+        _ => throw new InvalidOperationException(Parameter),
+    };
+
+    /// <summary>
+    /// Probes the run at every value (with the <c>zero</c> learner, to measure errors against
+    /// predicting 0 under each shift); the model is loaded once. Every value is checked before the first probe runs.
+    /// </summary>
+    public IReadOnlyList<(double Value, ProbeResult Result)> Run(RunFolder run, ProbeOptions options, EvaluationSettings settings,
+        IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<double, EvaluationProgress>? progress = null)
+    {
+        var config = run.LoadConfig();
+        foreach (var v in Values) Probe.Build(config, Apply(options, v), settings.Seed);
+        using var model = run.LoadModel(device, step);
+        return Values.Select(v => (v, Probe.Run(config, model, Apply(options, v), settings, models, p => progress?.Invoke(v, p), withZero: true))).ToList();
+    }
+}
+
+/// <summary>
+/// What a sweep shows at one strength: errors relative to predicting 0 under that shift, after
+/// d and 2d examples (d the run's dims), of the transformer, least squares and the best baseline
+/// (the lowest of the classical learners there).
+/// </summary>
+/// <remarks>Prompts shorter than 2d + 1 points are read at their last position instead (<see cref="KAt2D"/>), and likewise for d.</remarks>
+public sealed record ShiftPoint(double Value, double TransformerAtD, double TransformerAt2D, double LeastSquaresAtD, double LeastSquaresAt2D,
+    double BestAtD, string BestAtDModel, double BestAt2D, string BestAt2DModel, int KAtD = 0, int KAt2D = 0)
+{
+    /// <summary>Errors below this share of predicting 0's count as solved: no learner "breaks" against an exact one.</summary>
+    public const double Solved = 0.05;
+
+    /// <summary>Whether the transformer errs more than twice the best baseline (and is not itself solving the task) after k = d or 2d examples.</summary>
+    public bool BreaksAtD => TransformerAtD > 2 * BestAtD && TransformerAtD > Solved;
+    public bool BreaksAt2D => TransformerAt2D > 2 * BestAt2D && TransformerAt2D > Solved;
+
+    public static ShiftPoint From(double value, ProbeResult result, int nDims)
+    {
+        var errors = result.Errors;
+        var zero = errors[ZeroPredictor.Id].Mean;
+        double At(string model, int k) => k < errors[model].Mean.Length && k < zero.Length ? errors[model].Mean[k] / zero[k] : double.NaN;
+        var baselines = errors.Keys.Where(m => m is not (InContextTransformer.Id or ZeroPredictor.Id)).ToList();
+        (double, string) Best(int k) => baselines.Select(m => (At(m, k), m)).Where(t => double.IsFinite(t.Item1)).DefaultIfEmpty((double.NaN, "")).MinBy(t => t.Item1);
+        var last = zero.Length - 1;
+        var (kd, k2d) = (Math.Min(nDims, last), Math.Min(2 * nDims, last));
+        var (bd, bdm) = Best(kd);
+        var (b2, b2m) = Best(k2d);
+        double Of(string model, int k) => errors.ContainsKey(model) ? At(model, k) : double.NaN;
+        return new ShiftPoint(value, Of(InContextTransformer.Id, kd), Of(InContextTransformer.Id, k2d),
+            Of(LeastSquares.Id, kd), Of(LeastSquares.Id, k2d), bd, bdm, b2, b2m, kd, k2d);
+    }
+}

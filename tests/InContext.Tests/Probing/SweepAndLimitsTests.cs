@@ -1,0 +1,107 @@
+using InContext.Evaluation;
+using InContext.Probing;
+using InContext.Reports;
+using Xunit;
+
+namespace InContext.Tests.Probing;
+
+/// <summary>Sweeps of one shift, errors relative to predicting 0, and the limitation map.</summary>
+public class SweepAndLimitsTests
+{
+    static readonly EvaluationSettings Few = new(NumExamples: 64);
+
+    [Theory]
+    [InlineData("scale_x", "0.25:4:5", new[] { 0.25, 0.5, 1, 2, 4 })]
+    [InlineData("noise", "0:1:5", new[] { 0, 0.25, 0.5, 0.75, 1 })]
+    [InlineData("points", "7:9:3", new[] { 7.0, 8, 9 })]
+    [InlineData("n_dims", "4:1:4", new[] { 4.0, 3, 2, 1 })]
+    [InlineData("bias", "1.5", new[] { 1.5 })]
+    public void Ranges_are_spaced_as_their_shift_calls_for(string parameter, string text, double[] expected) =>
+        Assert.Equal(expected, ShiftSweep.Parse(parameter, text).Values.Select(v => Math.Round(v, 4)));
+
+    [Theory]
+    [InlineData("scale_x", "0:4:5", "a range of scales runs between positive numbers")]
+    [InlineData("scale_x", "1:4", "expected a number, or start:end:count")]
+    [InlineData("noise", "0:1:1", "count must be a whole number from 2 to 100")]
+    [InlineData("noise", "0:x:3", "end is not a number")]
+    [InlineData("bias", "high", "expected a number, or start:end:count")]
+    public void Bad_ranges_are_refused_in_one_line_naming_the_parameter(string parameter, string text, string says)
+    {
+        var e = Assert.Throws<ParameterException>(() => ShiftSweep.Parse(parameter, text));
+        Assert.Equal(parameter, e.Parameter);
+        Assert.Contains(says, e.Message);
+    }
+
+    [Fact]
+    public void A_sweeps_points_equal_single_probes_at_the_same_values()
+    {
+        var run = new RunFolder(ProbingRun.Dir);
+        var sweep = ShiftSweep.Parse("scale_x", "0.5:2:3");
+        var swept = sweep.Run(run, new ProbeOptions(), Few);
+        foreach (var (value, result) in swept)
+        {
+            var single = Probe.Run(run, new ProbeOptions(ScaleX: value), Few, withZero: true);
+            Assert.Equal(single.Evaluation.Name, result.Evaluation.Name);
+            foreach (var (model, stats) in single.Errors) Assert.Equal(stats.Mean, result.Errors[model].Mean);
+        }
+    }
+
+    [Fact]
+    public void Relative_to_zero_divides_by_predicting_0s_error_under_the_same_shift()
+    {
+        var run = new RunFolder(ProbingRun.Dir);
+        var plain = Probe.Run(run, new ProbeOptions(), Few, withZero: true);
+        var scaled = Probe.Run(run, new ProbeOptions(ScaleY: 3), Few, withZero: true);
+        // predicting 0 errs 9 times as much under outputs scaled by 3, and so does least squares: relative to it, nothing changed
+        Assert.Equal(9.0, scaled.Errors["zero"].Mean[1] / plain.Errors["zero"].Mean[1], 3);
+        var settings = plain.Settings("r").WithRelativeToZero();
+        var before = ErrorCurve.ForEvaluation(plain.Errors, settings).Single(c => c.ModelId == "least_squares").Mean;
+        var after = ErrorCurve.ForEvaluation(scaled.Errors, scaled.Settings("r").WithRelativeToZero()).Single(c => c.ModelId == "least_squares").Mean;
+        Assert.Equal(before.Select(v => Math.Round(v, 6)), after.Select(v => Math.Round(v, 6)));
+        Assert.DoesNotContain(ErrorCurve.ForEvaluation(plain.Errors, settings), c => c.ModelId == "zero");
+        Assert.Equal("squared error relative to predicting 0", settings.ValueLabel);
+        // the paper's normalisation instead shows the shift as 9 times the error
+        var paper = ErrorCurve.ForEvaluation(scaled.Errors, scaled.Settings("r")).Single(c => c.ModelId == "zero").Mean;
+        Assert.InRange(paper[1], 9 * 0.5, 9 * 1.5);
+    }
+
+    [Fact]
+    public void A_probe_figure_reaches_every_point_it_evaluated()
+    {
+        var run = new RunFolder(ProbingRun.Dir);
+        var longer = Probe.Run(run, new ProbeOptions(Points: ProbingRun.NPositions), Few);
+        // trained on 7 points in d = 4: the paper's range would stop at 2d + 1 = 9 positions; these prompts have 9 points too, so ask more of a small d
+        Assert.Equal(ProbingRun.NPositions, longer.Settings("r").MaxPositions);
+        var fewerDims = Probe.Run(run, new ProbeOptions(Points: ProbingRun.NPositions, NDims: 2), Few);
+        Assert.Equal(ProbingRun.NPositions, fewerDims.Settings("r").MaxPositions);   // 2·2 + 1 = 5 would hide positions 5 to 8
+    }
+
+    [Fact]
+    public void The_limitation_map_measures_every_shift_and_writes_its_figures_and_table()
+    {
+        var run = new RunFolder(ProbingRun.Dir);
+        var map = LimitationMap.Run(run, new EvaluationSettings(NumExamples: 32));
+        Assert.Equal(["scale_x", "scale_y", "noise", "bias", "points", "n_dims", "skew", "off_span"], map.Select(m => m.Range.Sweep.Parameter));
+        Assert.All(map, m => Assert.All(m.Points, p => Assert.True(double.IsFinite(p.TransformerAtD) && double.IsFinite(p.BestAt2D))));
+        var dir = TestPaths.TempDir();
+        var files = LimitationMap.Write(map, ProbingRun.NDims, run.Name, dir);
+        Assert.Equal(map.Count + 3, files.Count);   // a figure per shift, the summary, limits.txt, limits.csv
+        Assert.All(files.Where(f => f.EndsWith(".png")), f => Assert.Equal([0x89, (byte)'P'], File.ReadAllBytes(f).Take(2)));
+        var table = File.ReadAllLines(Path.Combine(dir, "limits.txt"));
+        Assert.Equal(map.Count + 1, table.Length);
+        Assert.StartsWith("shift", table[0]);
+    }
+
+    [Fact]
+    public void Where_it_breaks_walks_away_from_no_shift_on_each_side()
+    {
+        ShiftPoint P(double v, double t, double best) => new(v, t, t, 0, 0, best, "b", best, "b");
+        var range = new ShiftRange("input scale", new ShiftSweep("scale_x", [0.25, 0.5, 1, 2, 4]), 1, true);
+        var m = new ShiftMeasurement(range, [P(0.25, 0.9, 0.1), P(0.5, 0.15, 0.1), P(1, 0.1, 0.1), P(2, 0.3, 0.1), P(4, 0.9, 0.1)]);
+        Assert.Equal("at 0.25 and below; at 2 and above", m.BreaksAt(atTwiceD: true));
+        var solved = new ShiftMeasurement(range, [P(0.25, 0.04, 0.0), P(1, 0.01, 0.0), P(4, 0.04, 0.0)]);
+        Assert.Equal("not within 0.25–4", solved.BreaksAt(atTwiceD: false));   // below 5% of predicting 0 counts as solved
+        var broken = new ShiftMeasurement(range, [P(1, 0.5, 0.1)]);
+        Assert.Equal("already at 1 (no shift)", broken.BreaksAt(atTwiceD: false));
+    }
+}
