@@ -15,6 +15,8 @@ static class ExitCodes
     public const int BadInput = 2;
     /// <summary>Training met a loss that is not finite; the last good checkpoint is intact.</summary>
     public const int Diverged = 3;
+    /// <summary>A sweep ran, and some of its runs are not done: failed, stopped on their own, or held by another process (<c>icl sweep status</c> shows each one).</summary>
+    public const int SweepIncomplete = 4;
     /// <summary>Stopped by Ctrl+C (SIGINT) after saving, as the shell reports a process stopped by it.</summary>
     public const int Interrupted = 130;
     /// <summary>Stopped by SIGTERM (a scheduler's preemption or time limit) after saving.</summary>
@@ -36,6 +38,8 @@ static partial class Failures
         var (code, message) = e switch
         {
             ParameterException p => (ExitCodes.BadInput, $"{Option(p.Parameter)}{(p.Detail.StartsWith(':') ? "" : " ")}{p.Detail}"),
+            // A sweep's problems, all of them: one "error:" line each.
+            Sweeps.SweepException s => (ExitCodes.BadInput, string.Join("\nerror: ", s.Problems.Select(l => OneLine(l)))),
             InputException => (ExitCodes.BadInput, e.Message),
             TrainingDivergedException => (ExitCodes.Diverged, e.Message),
             IOException or UnauthorizedAccessException => (ExitCodes.BadInput, OneLine(e.Message)),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using InContext.Reports;
+using InContext.Sweeps;
 
 
 namespace InContext.Cli;
@@ -26,7 +27,7 @@ static class PlotCommands
 
     public static Command Report()
     {
-        var runDirs = new Argument<string[]>("run-dirs") { Description = "One or more run folders, shown side by side.", Arity = ArgumentArity.OneOrMore };
+        var runDirs = new Argument<string[]>("run-dirs") { Description = "One or more run folders or sweep folders (all their evaluated runs), shown side by side.", Arity = ArgumentArity.OneOrMore };
         var outPath = new Option<string>("--out") { Description = "The HTML file.", DefaultValueFactory = _ => "report.html" };
         var models = new Option<string[]>("--models") { Description = "Only these models.", AllowMultipleArgumentsPerToken = true };
         var k = Lists.ExamplesOption();
@@ -35,7 +36,15 @@ static class PlotCommands
         cmd.SetAction(p =>
         {
             var columns = Lists.Examples(p.GetValue(k));
-            var entries = p.GetValue(runDirs)!.Select(d => RunPlots.ReportEntry(new RunFolder(d), Lists.Split(p.GetValue(models)), p.GetValue(reportZero)) with { Columns = columns }).ToList();
+            ReportRun Entry(string dir) => RunPlots.ReportEntry(new RunFolder(dir), Lists.Split(p.GetValue(models)), p.GetValue(reportZero)) with { Columns = columns };
+            var entries = new List<ReportRun>();
+            foreach (var d in p.GetValue(runDirs)!)
+            {
+                if (!SweepFolder.IsSweepFolder(d)) { entries.Add(Entry(d)); continue; }
+                // A sweep's folder: every run of it that has been evaluated.
+                entries.AddRange(SweepFolder.Open(d).EvaluatedRuns(out var skipped).Select(r => Entry(r.Path)));
+                if (skipped.Count > 0) Console.Error.WriteLine($"note: {d}: {skipped.Count} run{(skipped.Count == 1 ? "" : "s")} not evaluated yet, left out: {string.Join(", ", skipped)}");
+            }
             HtmlReport.Write(entries, p.GetValue(outPath)!);
             Console.WriteLine(Path.GetFullPath(p.GetValue(outPath)!));
             return 0;

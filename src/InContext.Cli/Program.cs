@@ -11,6 +11,7 @@ NativeRuntime.KeepFreedMemory();
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 4096;
 var root = new RootCommand("InContext: train transformers to learn function classes in context (Garg et al. 2022), and measure them against classical learners.");
 root.Options.Add(Failures.Verbose);
+root.Options.Add(Threads.Option);
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PlotCommands.Plot());
@@ -22,6 +23,7 @@ root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(SweepCommand.Create());
 
 var parse = root.Parse(args);
 try
@@ -42,6 +44,7 @@ if (parse.Errors.Count > 0)
 }
 try
 {
+    Threads.Apply(parse.GetValue(Threads.Option));
     // The default handler would catch our exceptions itself (stack trace, exit code 1).
     return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }

@@ -87,6 +87,21 @@ public sealed partial class RunLock : IDisposable
         return n > 0 ? Encoding.UTF8.GetString(buffer, 0, (int)n).Split('\n')[0] : "";
     }
 
+    /// <summary>
+    /// The first line of <paramref name="folder"/>'s lock file (who holds or last held it), read
+    /// without taking any lock: .NET's own file reading takes a shared flock, which would refuse
+    /// a process trying to take the lock at that moment. Null when there is no such file.
+    /// </summary>
+    public static string? ReadHolder(string folder)
+    {
+        var path = Path.Combine(Path.GetFullPath(folder), FileName);
+        if (OperatingSystem.IsWindows()) return null;
+        var fd = Open(path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0) return null;
+        try { return ReadAll(fd) is { Length: > 0 } line ? line.Trim() : null; }
+        finally { Close(fd); }
+    }
+
     static void WriteAll(int fd, byte[] bytes) => _ = PWrite(fd, bytes, (nuint)bytes.Length, 0);
 
     public void Dispose()
@@ -101,7 +116,7 @@ public sealed partial class RunLock : IDisposable
         }
     }
 
-    const int O_RDWR = 0x2, O_CREAT = 0x40, O_CLOEXEC = 0x80000, LOCK_EX = 2, LOCK_NB = 4;
+    const int O_RDONLY = 0x0, O_RDWR = 0x2, O_CREAT = 0x40, O_CLOEXEC = 0x80000, LOCK_EX = 2, LOCK_NB = 4;
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags, int mode);

@@ -1,0 +1,146 @@
+using InContext.Config;
+using InContext.Yaml;
+
+namespace InContext.Sweeps;
+
+/// <summary>
+/// A sweep's folder: <c>runs.txt</c> (the run ids, one a line, in the order of the Slurm array),
+/// <c>sweep.yaml</c> (a copy of the sweep file it came from), one run folder per run with its
+/// resolved <c>config.yaml</c>, and <c>slurm/</c> (the batch script and its logs) when submitted.
+/// Each run folder is an ordinary run: <c>icl train RUN_DIR</c> trains or resumes it.
+/// </summary>
+public sealed class SweepFolder
+{
+    public const string RunsFileName = "runs.txt";
+    public const string SweepFileName = "sweep.yaml";
+    public const string SlurmFolderName = "slurm";
+    /// <summary>In each run folder: the last failed command's error output (deleted when a command succeeds).</summary>
+    public const string ErrorFileName = "error.txt";
+    /// <summary>In each run folder: what its icl commands printed (a local sweep's; Slurm keeps its own logs in slurm/).</summary>
+    public const string LogFileName = "icl.log";
+
+    public string Path { get; }
+    public IReadOnlyList<string> RunIds { get; }
+
+    SweepFolder(string path, IReadOnlyList<string> runIds) { Path = path; RunIds = runIds; }
+
+    public string Name => System.IO.Path.GetFileName(Path);
+    public string RunsPath => System.IO.Path.Combine(Path, RunsFileName);
+    public string SlurmPath => System.IO.Path.Combine(Path, SlurmFolderName);
+    public RunFolder Run(string id) => new(System.IO.Path.Combine(Path, id));
+    public IEnumerable<RunFolder> Runs => RunIds.Select(Run);
+
+    /// <summary>Whether <paramref name="path"/> is a sweep's folder (it has <c>runs.txt</c>).</summary>
+    public static bool IsSweepFolder(string path) => File.Exists(System.IO.Path.Combine(path, RunsFileName));
+
+    /// <summary>An existing sweep folder; anything else is refused in one line.</summary>
+    public static SweepFolder Open(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (!Directory.Exists(full)) throw new InputException($"{full}: sweep folder not found");
+        var runs = System.IO.Path.Combine(full, RunsFileName);
+        if (!File.Exists(runs)) throw new InputException($"{full}: not a sweep folder (no {RunsFileName}; `icl sweep SWEEP.yaml` prepares one)");
+        string[] lines;
+        try { lines = File.ReadAllLines(runs); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(runs, e); }
+        var ids = lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        for (var i = 0; i < ids.Count; i++)
+            if (ids[i].IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || ids[i] is "." or "..")
+                throw new InputException($"{runs}: line {i + 1}: '{Printable.Escape(ids[i])}' is not a run folder name");
+        if (ids.Count == 0) throw new InputException($"{runs}: lists no runs");
+        return new SweepFolder(full, ids);
+    }
+
+    /// <summary>
+    /// Writes the sweep's folder: each run's resolved config (a run that has started keeps its
+    /// own, and must not differ from the sweep's), <c>runs.txt</c> and a copy of the sweep file.
+    /// Rerunning it is harmless. Every run folder is checked before anything is written; the
+    /// problems are refused together (<see cref="SweepException"/>).
+    /// </summary>
+    public static SweepFolder Prepare(Sweep sweep)
+    {
+        var toWrite = Check(sweep);
+        Directory.CreateDirectory(sweep.Folder);
+        Directory.CreateDirectory(System.IO.Path.Combine(sweep.Folder, SlurmFolderName));
+        foreach (var run in toWrite) run.Config.Save(System.IO.Path.Combine(sweep.Folder, run.Id, RunFolder.ConfigFileName));
+        AtomicFile.WriteAllText(System.IO.Path.Combine(sweep.Folder, SweepFileName),
+            $"# A copy of {sweep.File}, which prepared this folder (its inherit: paths are relative to that file).\n" + File.ReadAllText(sweep.File));
+        AtomicFile.WriteAllText(System.IO.Path.Combine(sweep.Folder, RunsFileName), string.Join("\n", sweep.Runs.Select(r => r.Id)) + "\n");
+        return new SweepFolder(sweep.Folder, sweep.Runs.Select(r => r.Id).ToList());
+    }
+
+    /// <summary>
+    /// Checks the sweep against its folder as it stands, writing nothing: returns the runs whose
+    /// config is to be written, or refuses with every problem (a started run whose config the
+    /// sweep no longer gives, a file where a run folder should be).
+    /// </summary>
+    public static IReadOnlyList<SweepRun> Check(Sweep sweep)
+    {
+        var problems = new List<string>();
+        var toWrite = new List<SweepRun>();
+        try { AtomicFile.EnsureWritable(System.IO.Path.Combine(sweep.Folder, RunsFileName)); }
+        catch (InputException e) { throw new SweepException([e.Message]); }
+        foreach (var run in sweep.Runs)
+        {
+            var folder = new RunFolder(System.IO.Path.Combine(sweep.Folder, run.Id));
+            if (File.Exists(folder.Path)) { problems.Add($"{folder.Path}: is a file, expected the run folder of {run.Id}"); continue; }
+            if (!folder.HasConfig) { toWrite.Add(run); continue; }
+            string? difference;
+            try { difference = Difference(RunConfig.Load(folder.ConfigPath).ToTree(), run.Config.ToTree()); }
+            catch (InputException e) { problems.Add($"{e.Message} (an existing run of this sweep; remove its folder to start it afresh)"); continue; }
+            if (difference is null) continue;
+            if (folder.HasState)
+                problems.Add($"{folder.ConfigPath}: {difference}: the run has started with its config, which the sweep file no longer gives; remove the run folder to start it afresh, or give the sweep another name");
+            else toWrite.Add(run);
+        }
+        if (problems.Count > 0) throw new SweepException(problems);
+        return toWrite;
+    }
+
+    /// <summary>The first key path where two config trees differ, as "key: old → new"; null when they are the same.</summary>
+    static string? Difference(Dictionary<string, object?> existing, Dictionary<string, object?> wanted)
+    {
+        var a = Flatten(existing, "");
+        var b = Flatten(wanted, "");
+        foreach (var key in a.Keys.Union(b.Keys))
+        {
+            a.TryGetValue(key, out var x);
+            b.TryGetValue(key, out var y);
+            if (x != y) return $"{key}: {x ?? "(none)"} in the run, {y ?? "(none)"} in the sweep";
+        }
+        return null;
+    }
+
+    static Dictionary<string, string> Flatten(Dictionary<string, object?> tree, string prefix)
+    {
+        var flat = new Dictionary<string, string>();
+        foreach (var (k, v) in tree)
+        {
+            var path = prefix.Length == 0 ? k : $"{prefix}.{k}";
+            if (v is Dictionary<string, object?> d && d.Count > 0) foreach (var (fk, fv) in Flatten(d, path)) flat[fk] = fv;
+            else flat[path] = YamlWriter.Write(new Dictionary<string, object?> { ["v"] = v }).Trim()[2..].Trim();
+        }
+        return flat;
+    }
+
+    /// <summary>Where each run stands (<see cref="RunProgress"/>), in the order of <c>runs.txt</c>.</summary>
+    public IReadOnlyList<RunProgress> Status()
+    {
+        var holders = RunProgress.LockHolders();
+        return RunIds.Select(id => RunProgress.Of(Run(id), holders)).ToList();
+    }
+
+    /// <summary>
+    /// The sweep's runs that have a <c>metrics.json</c>, in the order of <c>runs.txt</c> (the
+    /// columns of a report); <paramref name="notEvaluated"/> names the others. A sweep none of
+    /// whose runs is evaluated is refused in one line.
+    /// </summary>
+    public IReadOnlyList<RunFolder> EvaluatedRuns(out IReadOnlyList<string> notEvaluated)
+    {
+        var evaluated = Runs.Where(r => File.Exists(r.MetricsPath)).ToList();
+        notEvaluated = Runs.Where(r => !File.Exists(r.MetricsPath)).Select(r => r.Name).ToList();
+        if (evaluated.Count == 0)
+            throw new InputException($"{Path}: no run of the sweep has been evaluated yet (icl sweep status {Path} shows where they stand)");
+        return evaluated;
+    }
+}

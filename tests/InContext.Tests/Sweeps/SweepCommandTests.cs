@@ -1,0 +1,160 @@
+using InContext.Sweeps;
+using InContext.Training;
+using Xunit;
+using static InContext.Tests.Reliability.Processes;
+
+namespace InContext.Tests.Sweeps;
+
+/// <summary><c>icl sweep</c> as a user runs it on one machine.</summary>
+public class SweepCommandTests
+{
+    [Fact]
+    public void A_local_sweep_resumes_a_started_run_trains_the_rest_evaluates_each_once_and_reports_a_failed_one()
+    {
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid:\n  training.seed: [1, 2, 3]\n");
+        var folder = Path.Combine(dir, "out", "sweep");
+        string Run(string id) => Path.Combine(folder, id);
+
+        // without --local or --slurm: the folders are prepared and the runs listed
+        var (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"Sweep sweep: 3 runs in {folder}", stdout);
+        Assert.Contains("  seed=2\n", stdout);
+        Assert.True(File.Exists(Path.Combine(Run("seed=3"), RunFolder.ConfigFileName)));
+
+        // one run trained part way by hand, one broken: the sweep resumes the first and goes on past the second
+        (code, _, stderr) = Cli.RunIn(dir, ["train", Run("seed=1"), "--steps", "8", "--no-eval"]);
+        Assert.True(code == 0, stderr);
+        File.WriteAllText(Path.Combine(Run("seed=3"), RunFolder.StateFileName), "not a checkpoint");
+        (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "2"]);
+        Assert.True(code == 4, $"exit {code}: {stdout}\n{stderr}");
+        var threads = Math.Max(1, Environment.ProcessorCount / 2);
+        Assert.Contains($"3 runs to do, 2 at a time, {threads} thread{(threads == 1 ? "" : "s")} each on cpu", stdout);
+        Assert.Contains("resume   seed=1 at step 8 of 20", stdout);
+        Assert.Contains("train    seed=2 (20 steps)", stdout);
+        Assert.Contains("done     seed=1: 20/20 steps, loss ", stdout);
+        Assert.Contains("done     seed=2: 20/20 steps, loss ", stdout);
+        Assert.Contains($"FAILED   seed=3: error: {Path.Combine(Run("seed=3"), RunFolder.StateFileName)}: not a PyTorch checkpoint", stdout);
+        Assert.Contains("2 of 3 runs evaluated, 1 failed", stdout);
+        Assert.Equal(Enumerable.Range(0, 20), TrainingLog.Read(Path.Combine(Run("seed=1"), RunFolder.TrainLogFileName)).Select(r => r.Step));
+        var log = File.ReadAllText(Path.Combine(Run("seed=1"), SweepFolder.LogFileName));
+        Assert.Contains($"icl train {Run("seed=1")} ({threads} thread", log);
+        Assert.Contains("Resuming", log);
+        Assert.Contains("Wrote", log);   // the evaluation's output
+        Assert.StartsWith("error: ", File.ReadAllText(Path.Combine(Run("seed=3"), SweepFolder.ErrorFileName)));
+        Assert.False(File.Exists(Path.Combine(Run("seed=1"), SweepFolder.ErrorFileName)));
+
+        // status: one line per run
+        (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "status", folder]);
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, lines.Length);
+        Assert.Matches(@"^seed=1  20/20  +\d+\.\d{4}  evaluated$", lines[1]);
+        Assert.Matches(@"^seed=2  20/20  +\d+\.\d{4}  evaluated$", lines[2]);
+        Assert.Matches(@"^seed=3   0/20  +-  failed: error: .*state\.pt: not a PyTorch checkpoint", lines[3]);
+        Assert.Equal("3 runs: 2 evaluated, 1 failed, 0 to do", lines[4]);
+
+        // run again: the evaluated runs are left as they are, the failed one is tried again
+        var before = File.GetLastWriteTimeUtc(Path.Combine(Run("seed=2"), RunFolder.MetricsFileName));
+        (code, stdout, _) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "2"]);
+        Assert.Equal(4, code);
+        Assert.Contains("done     seed=1: evaluated", stdout);
+        Assert.Contains("done     seed=2: evaluated", stdout);
+        Assert.Contains("1 run to do", stdout);
+        Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(Run("seed=2"), RunFolder.MetricsFileName)));
+        Assert.Equal(log, File.ReadAllText(Path.Combine(Run("seed=1"), SweepFolder.LogFileName)));
+
+        // the report of the sweep's folder: its evaluated runs side by side
+        (code, stdout, stderr) = Cli.RunIn(dir, ["report", folder, "--out", "report.html"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"note: {folder}: 1 run not evaluated yet, left out: seed=3", stderr);
+        var html = File.ReadAllText(Path.Combine(dir, "report.html"));
+        Assert.Contains("InContext report: seed=1, seed=2<", html);
+    }
+
+    [Fact]
+    public void SIGTERM_stops_a_local_sweep_and_each_of_its_runs_saves_its_step()
+    {
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid:\n  training.seed: [1, 2]\n", SweepFiles.Base(steps: 100_000, saveEvery: 10_000));
+        var folder = Path.Combine(dir, "out", "sweep");
+        int Logged(string id) => File.Exists(Path.Combine(folder, id, RunFolder.TrainLogFileName))
+            ? File.ReadAllLines(Path.Combine(folder, id, RunFolder.TrainLogFileName)).Length - 1 : 0;
+        var p = Cli.Start(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "2"]);
+        int code;
+        string stdout, stderr;
+        try
+        {
+            WaitUntil(() => Logged("seed=1") >= 20 && Logged("seed=2") >= 20 || p.HasExited, "both runs to train 20 steps", 120);
+            Signal(p, SIGTERM);
+            (code, stdout, stderr) = Finish(p, 60);
+        }
+        finally { if (!p.HasExited) p.Kill(entireProcessTree: true); }
+        Assert.True(code == 143, $"exit {code}: {stdout}\n{stderr}");
+        Assert.Matches(@"stopped  seed=1: at step [1-9]\d* \(rerun the sweep to resume it\)", stdout);
+        Assert.Matches(@"stopped  seed=2: at step [1-9]\d* ", stdout);
+        Assert.Contains("0 of 2 runs evaluated, 2 to resume (run the same command)", stdout);
+        // each run's state holds the step it stopped at, and no process holds its folder any more
+        foreach (var id in new[] { "seed=1", "seed=2" })
+        {
+            var progress = RunProgress.Of(new RunFolder(Path.Combine(folder, id)));
+            Assert.True(progress.StepsDone >= 20 && progress.Holder is null && !progress.Failed, progress.ToString());
+            using var free = RunLock.Acquire(Path.Combine(folder, id), "test");
+        }
+        (code, stdout, _) = Cli.RunIn(dir, ["sweep", "status", folder]);
+        Assert.Matches(@"\nseed=1 +[1-9]\d*/100000 +\d+\.\d{4}  stopped \(resumes when run again\)\n", stdout);
+    }
+
+    [Fact]
+    public void Bad_sweeps_and_options_are_refused_one_line_each_with_nothing_written()
+    {
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid:\n  training.sed: [1]\n  model.n_head: [2, 3]\n", name: "bad.yaml");
+        var (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "bad.yaml", "--local"]);
+        Assert.Equal(2, code);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith($"error: {Path.Combine(dir, "bad.yaml")}: grid.training.sed: unknown key", lines[0]);
+        Assert.EndsWith("did you mean training.seed?", lines[0]);
+        Assert.Equal($"error: {Path.Combine(dir, "bad.yaml")}: grid.model.n_head = 3 (every run with it): model.n_embd: must be divisible by n_head (3), found 16", lines[1]);
+        Assert.Empty(stdout);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid: {training.seed: [1, 2]}\n");
+        foreach (var (args, error) in new (string[], string)[]
+                 {
+                     (["sweep", "sweep.yaml", "--jobs", "2"], "error: --jobs applies to --local"),
+                     (["sweep", "sweep.yaml", "--local", "--time", "10"], "error: --time applies to --slurm"),
+                     (["sweep", "sweep.yaml", "--local", "--slurm"], "error: --local and --slurm: choose one"),
+                     (["sweep", "sweep.yaml", "--local", "--jobs", "0"], "error: --jobs 0: must be at least 1"),
+                     (["sweep", "sweep.yaml", "--slurm", "--time", "1 day"], "error: --time '1 day': expected a Slurm time limit"),
+                     (["sweep", "sweep.yaml", "--slurm", "--gpus-per-task", "1"], "error: --device cpu: the tasks would hold GPUs they do not use"),
+                     (["sweep", "status", dir], $"error: {dir}: not a sweep folder (no runs.txt"),
+                     (["train", "base.yaml", "--threads", "0", "--test-run"], "error: --threads 0: must be at least 1"),
+                 })
+        {
+            (code, _, stderr) = Cli.RunIn(dir, args);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}: {stderr}");
+            Assert.StartsWith(error, stderr);
+            Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    [Fact]
+    public void A_dry_run_prints_the_batch_script_that_calls_this_icl_and_writes_nothing()
+    {
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\nslurm: {time: '30', max_parallel: 1}\ngrid: {training.seed: [1, 2]}\n");
+        var (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--slurm", "--dry-run", "--partition", "short"]);
+        Assert.True(code == 0, stderr);
+        // the dotnet host that ran icl and icl.dll, both by absolute paths
+        Assert.Matches($@"\nICL=\('/[^']*/dotnet' '{System.Text.RegularExpressions.Regex.Escape(Path.Combine(AppContext.BaseDirectory, "icl.dll"))}'\)\n", stdout);
+        Assert.Contains("#SBATCH --array=0-1%1\n", stdout);      // the file's max_parallel
+        Assert.Contains("#SBATCH --time=30\n", stdout);          // the file's time
+        Assert.Contains("#SBATCH --partition=short\n", stdout);  // an option over the file
+        Assert.Contains($"RUN='{Path.Combine(dir, "out", "sweep")}'/", stdout);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+}
