@@ -76,7 +76,7 @@ public sealed class DiskFullTests : IDisposable
         var (code, _, stderr) = Cli.RunIn(dir, ["train", config, "--run-id", "r", "--no-eval"]);
         var path = stderr.Split(": no space")[0]["error: ".Length..];
         AssertOneLine(code, stderr, path);
-        Assert.Empty(Directory.GetFiles(run, "*.tmp").Where(f => new FileInfo(f).LinkTarget is null));
+        Assert.DoesNotContain(Directory.GetFiles(run, "*.tmp"), f => new FileInfo(f).LinkTarget is null);
         if (_mount != null)
         {
             using var state = PyTorchCheckpoint.Read(Path.Combine(run, "state.pt"));   // intact, and it resumes
