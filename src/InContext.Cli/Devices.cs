@@ -32,7 +32,9 @@ static class Devices
             throw new ParameterException("device", $"{Printable.Escape(name)}: CUDA is not available to this build (it runs on the CPU libtorch; the README's GPU section says how to run on a GPU)");
         Device device;
         try { device = torch.device(name); }
-        catch (Exception) { throw new ParameterException("device", $"{Printable.Escape(name)}: expected cpu, cuda or cuda:N"); }
+        // Only a bad name: a native library that fails to load is reported as what it is.
+        catch (Exception e) when (e is not (TypeInitializationException or DllNotFoundException or BadImageFormatException))
+        { throw new ParameterException("device", $"{Printable.Escape(name)}: expected cpu, cuda or cuda:N"); }
         if (device.type is not (DeviceType.CPU or DeviceType.CUDA))
             throw new ParameterException("device", $"{name}: expected cpu, cuda or cuda:N");
         return device;

@@ -28,7 +28,7 @@ public interface IPredictor
     /// The last position alone, <c>[b]</c>: query <c>xs[p, n-1]</c> from the first <c>n-1</c> pairs,
     /// entry <c>[p, n-1]</c> of <see cref="Predict"/> (for a learner with randomness of its own,
     /// the GD net, the same learner from another seeded start). This is what a context of one's own asks
-    /// (<see cref="ContextPrediction"/>); learners that fit per prefix override it to fit once
+    /// (<c>Evaluation.ContextPrediction</c>); learners that fit per prefix override it to fit once
     /// instead of n times.
     /// </summary>
     Tensor PredictLast(Tensor xs, Tensor ys) => LastOf(Predict(xs, ys));

@@ -43,7 +43,7 @@ public sealed class GradientDescentNet : Baseline
     }
 
     /// <summary>One net per prompt, trained on the first n-1 pairs (its random start differs from
-    /// <see cref="Predict"/>'s at that position, whose generator has served the earlier nets).</summary>
+    /// <see cref="IPredictor.Predict"/>'s at that position, whose generator has served the earlier nets).</summary>
     public override Tensor PredictLast(Tensor xs, Tensor ys)
     {
         var (b, n, _) = CheckShapes(xs, ys, xs);
