@@ -33,12 +33,10 @@ public static partial class NativeRuntime
 
     /// <summary>
     /// Bounds how long libtorch's OpenMP threads spin before they sleep. The models here are
-    /// small, so a training step is many short kernels. Measured with `icl bench train` (tiny
-    /// model, median ms/step) on the project's 2-core machine: alone, libgomp's default spin
-    /// 33 ms, 10,000 spins 35 ms, sleeping at once (OMP_WAIT_POLICY=PASSIVE) 54 ms; two training
-    /// processes at once, default 218–302 ms with a 90th percentile of 1.5 s, 10,000 spins
-    /// 185 ms with 211 ms. Threads of one process contend the same way when tests or baselines
-    /// call torch from several threads. A value the user set in the environment wins. Call
+    /// small, so a training step is many short kernels: threads that sleep at once make each
+    /// kernel wait to wake them, threads that spin long starve another process (or another
+    /// thread of this one) on a small machine. A bounded spin keeps the first cost and loses the
+    /// second (docs/performance.md, "Choices"). A value the user set in the environment wins. Call
     /// before the first tensor is made: OpenMP reads its variables when it loads (.NET's
     /// Environment.SetEnvironmentVariable does not reach native code on Linux, hence setenv).
     /// </summary>
@@ -54,9 +52,8 @@ public static partial class NativeRuntime
     /// A training step frees and allocates the same activation buffers (megabytes each) every
     /// step; by default malloc returns such memory (trimming the heap top, or mapping large blocks
     /// on their own), and each new buffer then costs one page fault per 4 KiB touched. Here blocks
-    /// up to 32 MiB stay on the heap and the heap is not trimmed below 512 MiB of free top. Measured
-    /// on the small model together with the trainer's per-step collection (<c>Trainer.Step</c>):
-    /// about 30 page faults a step instead of about 1,000. A malloc setting the user made
+    /// up to 32 MiB stay on the heap and the heap is not trimmed below 512 MiB of free top, which
+    /// removes most of a step's page faults (docs/performance.md, "Choices"). A malloc setting the user made
     /// (<c>GLIBC_TUNABLES</c>, <c>MALLOC_*_</c>) wins. Affects the whole process; call it at start.
     /// </summary>
     public static void KeepFreedMemory()

@@ -13,8 +13,8 @@ namespace InContext.Baselines;
 /// with small α, descent crawls (thousands of sweeps); after <see cref="WarmSweeps"/> sweeps the
 /// solver takes the exact solution from the Lasso homotopy (LARS with the Lasso modification)
 /// and lets descent confirm it. The solution is unique for Gaussian data, so warm starts and the
-/// homotopy change the speed, not the answer. Measured on 64 prompts of 41 points, α = 1e-4:
-/// descent alone 6.6 s (7960 sweeps per solve), with the homotopy 0.05 s.
+/// homotopy change the speed, not the answer; the homotopy turns seconds of descent below d
+/// samples into hundredths (docs/performance.md, "Choices").
 /// </para>
 /// <para>
 /// Stopping rule: tighter than scikit-learn's (duality gap below 1e-4 ‖y‖²). Descent stops once

@@ -10,7 +10,7 @@ namespace InContext.Baselines;
 /// minimum-norm solution of a rank-deficient system; CUDA's gels does not). float64 keeps the
 /// ill-conditioned positions near i = d from being dominated by rounding. The data are tiny, so
 /// the copy to the CPU costs nothing; the result goes back to the device of xs.
-/// Measured on 64 prompts of 41 points, one libtorch thread: lstsq 55 ms, pinv (SVD) 230 ms.
+/// lstsq rather than pinv (SVD): several times faster (docs/performance.md, "Choices").
 /// </summary>
 public sealed class LeastSquares : Baseline
 {
