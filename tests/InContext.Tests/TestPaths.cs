@@ -23,4 +23,20 @@ static class TestPaths
         Directory.CreateDirectory(d);
         return d;
     }
+
+    /// <summary>Copies what a build of the repository reads (sources, build steps, configs, docs, props) to <paramref name="to"/>, without bin/ and obj/.</summary>
+    public static void CopySources(string to)
+    {
+        foreach (var entry in new[] { "src", "build", "conf", "docs", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
+            CopyTree(Path.Combine(RepoRoot, entry), Path.Combine(to, entry));
+    }
+
+    static void CopyTree(string from, string to)
+    {
+        if (File.Exists(from)) { File.Copy(from, to); return; }
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from))
+            if (Path.GetFileName(d) is not ("bin" or "obj")) CopyTree(d, Path.Combine(to, Path.GetFileName(d)));
+    }
 }

@@ -310,28 +310,11 @@ public sealed partial class Sweep
             if (!map.TryGetValue(parts[i], out node))
             {
                 var where = i == 0 ? "a config" : string.Join('.', parts[..i]);
-                var near = map.Keys.Select(k => (k, d: Distance(parts[i], k))).Where(x => x.d <= 2).OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
+                var near = Spelling.Nearest(parts[i], map.Keys);
                 return $"unknown key ({where} has: {string.Join(", ", map.Keys)}){(near is null ? "" : $"; did you mean {string.Join('.', parts[..i].Append(near))}?")}";
             }
         }
         return null;
-    }
-
-    static int Distance(string a, string b)
-    {
-        var row = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var previous = row[0];
-            row[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var current = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
-                previous = current;
-            }
-        }
-        return row[b.Length];
     }
 
     /// <summary>Every combination, the last axis varying fastest.</summary>

@@ -10,7 +10,7 @@ namespace InContext.Tasks;
 /// boundary, and <c>scale</c> sets how noisy. Scored by accuracy, trained with binary
 /// cross-entropy, and compared with logistic regression fitted on the same pairs.
 /// </summary>
-public sealed class LogisticRegression(int nDims, double scale = 1) : LinearFamily(nDims, scale)
+public sealed class LogisticRegression(int nDims, double scale = 1) : LinearLabels(nDims, scale)
 {
     public override string Name => "logistic_regression";
 
@@ -22,15 +22,6 @@ public sealed class LogisticRegression(int nDims, double scale = 1) : LinearFami
         using var u = rand(probability.shape, generator: generator).to(xs.device);
         return where(u.lt(probability), 1f, -1f);
     }
-
-    public override Tensor Metric(Tensor predictions, Tensor ys) => Labels.Accuracy(predictions, ys);
-    public override Tensor TrainingLoss(Tensor predictions, Tensor ys) => Labels.CrossEntropy(predictions, ys);
-    public override string MetricName => Labels.MetricName;
-    public override bool HigherIsBetter => true;
-    public override double ErrorNormaliser(int activeDims) => 1;
-    public override (double Level, string Label) ReferenceLine => Labels.Chance;
-    public override double? OutputStd(int activeDims) => null;
-    public override bool AcceptsOutputNoise => false;
 
     public override IEnumerable<IPredictor> Baselines() => [new LogisticRegressionLearner(), new NearestNeighbours(3), new Averaging()];
 

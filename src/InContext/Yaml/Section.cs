@@ -132,25 +132,8 @@ public sealed class Section
     /// <summary>"; did you mean n_dims?" when one expected word is within two edits of <paramref name="word"/>.</summary>
     static string Suggestion(string word, IEnumerable<string> expected)
     {
-        var best = expected.Select(e => (e, d: Distance(word, e))).Where(x => x.d <= 2).OrderBy(x => x.d).FirstOrDefault();
-        return best.e is null ? "" : $"; did you mean {best.e}?";
-    }
-
-    static int Distance(string a, string b)
-    {
-        var row = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var previous = row[0];
-            row[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var current = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
-                previous = current;
-            }
-        }
-        return row[b.Length];
+        var near = Spelling.Nearest(word, expected);
+        return near is null ? "" : $"; did you mean {near}?";
     }
 
     /// <summary>A value from a file as a message shows it: control characters escaped, at most 60 characters.</summary>

@@ -67,8 +67,7 @@ public class BuildAndLibTorchTests
     {
         // A copy of the sources, published as a user would for a cluster node: runtime included, no libtorch.
         var copy = TestPaths.TempDir();
-        foreach (var entry in new[] { "src", "build", "conf", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
-            CopyTree(Path.Combine(TestPaths.RepoRoot, entry), Path.Combine(copy, entry));
+        TestPaths.CopySources(copy);
         var published = Path.Combine(copy, "out");
         var (code, output) = Dotnet(copy, "publish", "src/InContext.Cli", "-c", "Release", "-r", "linux-x64", "--self-contained", "-p:TorchBackend=external", "-o", published);
         Assert.True(code == 0, output);
@@ -117,13 +116,4 @@ public class BuildAndLibTorchTests
 
     static string NuGetPackages() =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-
-    static void CopyTree(string from, string to)
-    {
-        if (File.Exists(from)) { File.Copy(from, to); return; }
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from))
-            if (Path.GetFileName(d) is not ("bin" or "obj")) CopyTree(d, Path.Combine(to, Path.GetFileName(d)));
-    }
 }

@@ -31,8 +31,7 @@ public sealed class PackagedCopy : IDisposable
         Root = TestPaths.TempDir();
         Source = Path.Combine(Root, "repo");
         Artifacts = Path.Combine(Root, "artifacts");
-        foreach (var entry in new[] { "src", "build", "conf", "docs", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
-            CopyTree(Path.Combine(TestPaths.RepoRoot, entry), Path.Combine(Source, entry));
+        TestPaths.CopySources(Source);
         OfflineNuGetConfig = Path.Combine(Root, "nuget.config");
         File.WriteAllText(OfflineNuGetConfig, $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -83,15 +82,6 @@ public sealed class PackagedCopy : IDisposable
         var command = $"{Path.GetFileName(file)} {string.Join(' ', args)}";
         Timings.Enqueue($"{clock.Elapsed.TotalSeconds,6:F1} s  {command}");
         return (p.ExitCode, $"$ {command}\n{stdout.Result}{stderr.Result}");
-    }
-
-    static void CopyTree(string from, string to)
-    {
-        if (File.Exists(from)) { File.Copy(from, to); return; }
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from))
-            if (Path.GetFileName(d) is not ("bin" or "obj")) CopyTree(d, Path.Combine(to, Path.GetFileName(d)));
     }
 
     public void Dispose()
