@@ -9,10 +9,14 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class Averaging : Baseline
 {
+    /// <summary>The identifier, <c>averaging</c>.</summary>
     public const string Id = "averaging";
+    /// <inheritdoc/>
     public override string Name => Id;
+    /// <inheritdoc/>
     public override string DisplayName => "Averaging";
 
+    /// <inheritdoc/>
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
         var (_, n, _) = CheckShapes(xs, ys, queries);

@@ -10,11 +10,15 @@ namespace InContext.Baselines;
 /// </summary>
 public abstract class Baseline : IPredictor
 {
+    /// <inheritdoc/>
     public abstract string Name { get; }
+    /// <inheritdoc/>
     public abstract string DisplayName { get; }
 
+    /// <summary>Every position's prediction: <see cref="PredictQueries"/> with each position's own x as its query.</summary>
     public Tensor Predict(Tensor xs, Tensor ys) => PredictQueries(xs, ys, xs);
 
+    /// <inheritdoc/>
     public virtual Tensor PredictLast(Tensor xs, Tensor ys) => IPredictor.LastOf(Predict(xs, ys));
 
     /// <summary>Entry <c>[p, i]</c>: fitted on pairs <c>0..i-1</c> of prompt p, evaluated at <c>queries[p, i]</c>; position 0 is 0.</summary>

@@ -18,13 +18,20 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class BoostedTrees : IndependentPrefixLearner
 {
+    /// <summary>Boosted trees with <paramref name="settings"/> (by default XGBoost's defaults, as the paper).</summary>
+    /// <param name="settings">The boosting settings; null for <see cref="BoostingSettings"/>' defaults.</param>
     public BoostedTrees(BoostingSettings? settings = null) => Settings = (settings ?? new BoostingSettings()).Validated();
 
+    /// <summary>The boosting settings, validated.</summary>
     public BoostingSettings Settings { get; }
+    /// <summary>The identifier, <c>boosted_trees</c>.</summary>
     public const string Id = "boosted_trees";
+    /// <inheritdoc/>
     public override string Name => Id;
+    /// <inheritdoc/>
     public override string DisplayName => "Boosted Trees (XGBoost defaults)";
 
+    /// <inheritdoc/>
     protected override Func<int, double> Prepare(Prompt prompt)
     {
         var sorted = new SortedColumns(prompt);

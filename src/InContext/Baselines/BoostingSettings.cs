@@ -5,6 +5,11 @@ namespace InContext.Baselines;
 /// used: 100 trees, learning rate (eta) 0.3, depth 6, L2 leaf penalty (lambda) 1,
 /// min_child_weight 1, squared error.
 /// </summary>
+/// <param name="Rounds">Boosting rounds: trees added (XGBoost's n_estimators).</param>
+/// <param name="LearningRate">Each tree's shrinkage (XGBoost's eta).</param>
+/// <param name="MaxDepth">The deepest a tree grows.</param>
+/// <param name="Lambda">The L2 penalty on leaf values (XGBoost's reg_lambda).</param>
+/// <param name="MinChildWeight">The least hessian sum a child may hold; with squared error, its number of samples.</param>
 /// <param name="MinSplitGain">A node splits only if the loss falls by more than this. XGBoost's
 /// exact method uses 1e-6 (its <c>kRtEps</c>, with gamma 0); LightGBM uses 0.</param>
 public sealed record BoostingSettings(

@@ -14,21 +14,36 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class GradientDescentNet : Baseline
 {
+    /// <summary>The learner with the paper's settings unless told otherwise.</summary>
+    /// <param name="hiddenSize">Hidden units of each net.</param>
+    /// <param name="steps">Adam steps per fit.</param>
+    /// <param name="batchSize">Most pairs per Adam step.</param>
+    /// <param name="learningRate">Adam's learning rate.</param>
+    /// <param name="seed">Seed of the nets' initialisation and mini-batches.</param>
     public GradientDescentNet(int hiddenSize = 100, int steps = 100, int batchSize = 100, double learningRate = 5e-3, long seed = 0)
     {
         HiddenSize = hiddenSize; Steps = steps; BatchSize = batchSize; LearningRate = learningRate; Seed = seed;
     }
 
+    /// <summary>Hidden units of each net (the paper's 100).</summary>
     public int HiddenSize { get; }
+    /// <summary>Adam steps per fit.</summary>
     public int Steps { get; }
+    /// <summary>Most pairs per Adam step; fewer pairs are all used.</summary>
     public int BatchSize { get; }
+    /// <summary>Adam's learning rate.</summary>
     public double LearningRate { get; }
+    /// <summary>Seed of the nets' initialisation and mini-batches, so that predictions repeat.</summary>
     public long Seed { get; }
 
+    /// <summary>The identifier, <c>nn_gd</c>.</summary>
     public const string Id = "nn_gd";
+    /// <inheritdoc/>
     public override string Name => Id;
+    /// <inheritdoc/>
     public override string DisplayName => "2-layer NN, GD";
 
+    /// <inheritdoc/>
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
         var (b, n, _) = CheckShapes(xs, ys, queries);
@@ -76,6 +91,12 @@ public sealed class BatchedMlp : IDisposable
 {
     readonly TorchSharp.Modules.Parameter w1, b1, w2, b2;
 
+    /// <paramref name="nets"/> freshly initialised nets on <paramref name="device"/>, drawn from <paramref name="generator"/> on the CPU.
+    /// <param name="nets">How many nets (one per prompt).</param>
+    /// <param name="inputs">The input dimension d.</param>
+    /// <param name="hidden">Hidden units of each net.</param>
+    /// <param name="device">Where the weights live.</param>
+    /// <param name="generator">The CPU generator the initial weights are drawn from.</param>
     public BatchedMlp(int nets, int inputs, int hidden, Device device, Generator generator)
     {
         TorchSharp.Modules.Parameter Uniform(long[] shape, int fanIn)
@@ -123,6 +144,7 @@ public sealed class BatchedMlp : IDisposable
         return losses;
     }
 
+    /// <summary>Disposes the weights.</summary>
     public void Dispose()
     {
         w1.Dispose(); b1.Dispose(); w2.Dispose(); b2.Dispose();

@@ -26,6 +26,8 @@ public sealed class GreedyTree : IndependentPrefixLearner
     const double TieMargin = 1e-12;         // relative: rounding differences are not improvements
     static readonly double MachineEpsilon = Math.BitIncrement(1.0) - 1.0;   // scikit-learn's EPSILON (numpy's eps)
 
+    /// <summary>A tree grown to depth <paramref name="maxDepth"/> at most.</summary>
+    /// <param name="maxDepth">The largest depth, at least 1; null grows until every leaf is pure.</param>
     public GreedyTree(int? maxDepth)
     {
         if (maxDepth < 1) throw new ArgumentOutOfRangeException(nameof(maxDepth), maxDepth, "depth must be at least 1");
@@ -37,11 +39,15 @@ public sealed class GreedyTree : IndependentPrefixLearner
 
     /// <summary>Unlimited depth is <c>tree</c>; depth k is <c>tree_depth_k</c>.</summary>
     public const string Id = "tree";
+    /// <summary>The identifier of the tree of depth <paramref name="depth"/> at most, <c>tree_depth_k</c>.</summary>
     public static string IdOfDepth(int depth) => $"tree_depth_{depth}";
 
+    /// <inheritdoc/>
     public override string Name => MaxDepth is { } depth ? IdOfDepth(depth) : Id;
+    /// <inheritdoc/>
     public override string DisplayName => MaxDepth is { } depth ? $"Greedy Tree Learning (max_depth={depth})" : "Greedy Tree Learning";
 
+    /// <inheritdoc/>
     protected override Func<int, double> Prepare(Prompt prompt)
     {
         var sorted = new SortedColumns(prompt);

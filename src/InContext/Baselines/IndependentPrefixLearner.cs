@@ -14,6 +14,7 @@ public abstract class IndependentPrefixLearner : PerPromptLearner
     /// </summary>
     protected abstract Func<int, double> Prepare(Prompt prompt);
 
+    /// <inheritdoc/>
     protected sealed override double[] PredictPrompt(Prompt prompt)
     {
         var at = Prepare(prompt);
@@ -22,5 +23,6 @@ public abstract class IndependentPrefixLearner : PerPromptLearner
         return predictions;
     }
 
+    /// <inheritdoc/>
     protected sealed override double PredictLastOfPrompt(Prompt prompt) => Prepare(prompt)(prompt.N - 1);
 }

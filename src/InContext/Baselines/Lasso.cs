@@ -25,25 +25,34 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class Lasso : PerPromptLearner
 {
+    /// <summary>The most coordinate-descent sweeps in all, as scikit-learn's <c>max_iter</c> in the paper.</summary>
     public const int MaxIterations = 100_000;
+    /// <summary>How far from the optimality (KKT) conditions a coordinate may be when descent stops.</summary>
     public const double KktTolerance = 1e-9;
     /// <summary>Warm-started descent sweeps before switching to the homotopy.</summary>
     public const int WarmSweeps = 30;
 
+    /// <summary>The Lasso with strength <paramref name="alpha"/>.</summary>
+    /// <param name="alpha">The L1 penalty's strength α, positive.</param>
     public Lasso(double alpha)
     {
         if (!(alpha > 0)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be positive");
         Alpha = alpha;
     }
 
+    /// <summary>The L1 penalty's strength α.</summary>
     public double Alpha { get; }
     /// <summary>The strengths the paper compares on sparse regression.</summary>
     public static readonly double[] PaperAlphas = { 1, 0.1, 0.01, 0.001, 0.0001 };
 
+    /// <summary>The identifier of the Lasso with strength <paramref name="alpha"/>, e.g. <c>lasso_0.01</c>.</summary>
     public static string IdOf(double alpha) => $"lasso_{alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+    /// <inheritdoc/>
     public override string Name => IdOf(Alpha);
+    /// <inheritdoc/>
     public override string DisplayName => $"Lasso (alpha={Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
 
+    /// <inheritdoc/>
     protected override double[] PredictPrompt(Prompt prompt)
     {
         var weights = FitPrefixes(prompt);

@@ -14,10 +14,14 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class LeastSquares : Baseline
 {
+    /// <summary>The identifier, <c>least_squares</c>.</summary>
     public const string Id = "least_squares";
+    /// <inheritdoc/>
     public override string Name => Id;
+    /// <inheritdoc/>
     public override string DisplayName => "Least Squares";
 
+    /// <inheritdoc/>
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
         var (b, n, _) = CheckShapes(xs, ys, queries);

@@ -58,6 +58,7 @@ public sealed class LightGbmRegressor : IDisposable
         return result;
     }
 
+    /// <summary>Frees the native booster and data set.</summary>
     public void Dispose()
     {
         if (booster != IntPtr.Zero) { Native.LGBM_BoosterFree(booster); booster = IntPtr.Zero; }

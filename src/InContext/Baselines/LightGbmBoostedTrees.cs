@@ -52,6 +52,8 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class LightGbmBoostedTrees : IndependentPrefixLearner
 {
+    /// <summary>Boosted trees through LightGBM with <paramref name="settings"/> (by default XGBoost's defaults).</summary>
+    /// <param name="settings">The boosting settings; null for <see cref="BoostingSettings"/>' defaults.</param>
     public LightGbmBoostedTrees(BoostingSettings? settings = null)
     {
         Settings = (settings ?? new BoostingSettings()).Validated();
@@ -62,14 +64,19 @@ public sealed class LightGbmBoostedTrees : IndependentPrefixLearner
             + "num_threads=1 deterministic=true force_col_wise=true seed=0 verbosity=-1";
     }
 
+    /// <summary>The boosting settings, validated.</summary>
     public BoostingSettings Settings { get; }
+    /// <summary>The identifier, <c>boosted_trees_lightgbm</c>.</summary>
     public const string Id = "boosted_trees_lightgbm";
+    /// <inheritdoc/>
     public override string Name => Id;
+    /// <inheritdoc/>
     public override string DisplayName => "Boosted Trees (LightGBM)";
 
     /// <summary>LightGBM parameters for both the data set (binning) and the booster.</summary>
     public string Parameters { get; }
 
+    /// <inheritdoc/>
     protected override Func<int, double> Prepare(Prompt prompt) => i =>
     {
         using var model = Fit(prompt.X.AsSpan(0, i * prompt.D), prompt.Y.AsSpan(0, i), prompt.D);

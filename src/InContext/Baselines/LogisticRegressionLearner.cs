@@ -14,13 +14,19 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class LogisticRegressionLearner : PerPromptLearner
 {
+    /// <summary>The identifier, <c>logistic</c>.</summary>
     public const string Id = "logistic";
+    /// <summary>The most Newton steps per fit.</summary>
     public const int MaxNewtonSteps = 100;
+    /// <summary>Newton's method stops once a step's Euclidean length is below this.</summary>
     public const double Tolerance = 1e-10;
 
+    /// <inheritdoc/>
     public override string Name => Id;
+    /// <inheritdoc/>
     public override string DisplayName => "Logistic Regression (L2, C=1)";
 
+    /// <inheritdoc/>
     protected override double[] PredictPrompt(Prompt prompt)
     {
         var w = new double[prompt.D];
@@ -33,6 +39,7 @@ public sealed class LogisticRegressionLearner : PerPromptLearner
         return predictions;
     }
 
+    /// <summary>The last position from one fit on the first N-1 pairs, started from zero.</summary>
     protected override double PredictLastOfPrompt(Prompt prompt)
     {
         var w = new double[prompt.D];

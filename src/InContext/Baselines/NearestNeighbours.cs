@@ -10,17 +10,24 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class NearestNeighbours : Baseline
 {
+    /// <summary>The k-nearest-neighbours learner.</summary>
+    /// <param name="k">How many neighbours are averaged, at least 1 (the paper's 3).</param>
     public NearestNeighbours(int k = 3)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1");
         K = k;
     }
 
+    /// <summary>How many neighbours are averaged.</summary>
     public int K { get; }
+    /// <summary>The identifier of k-NN, e.g. <c>knn_3</c>.</summary>
     public static string IdOf(int k) => $"knn_{k}";
+    /// <inheritdoc/>
     public override string Name => IdOf(K);
+    /// <inheritdoc/>
     public override string DisplayName => $"{K}-Nearest Neighbors";
 
+    /// <inheritdoc/>
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
         var (b, n, _) = CheckShapes(xs, ys, queries);

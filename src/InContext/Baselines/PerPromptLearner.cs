@@ -10,6 +10,7 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed record Prompt(double[] X, double[] Y, double[] Q, int N, int D)
 {
+    /// <summary>Example <paramref name="i"/>'s x, <c>D</c> values.</summary>
     public ReadOnlySpan<double> Row(int i) => X.AsSpan(i * D, D);
 
     /// <summary>The point whose y position <c>i</c> predicts.</summary>
@@ -44,6 +45,7 @@ public abstract class PerPromptLearner : Baseline
     /// </summary>
     protected virtual double PredictLastOfPrompt(Prompt prompt) => PredictPrompt(prompt)[prompt.N - 1];
 
+    /// <inheritdoc/>
     public sealed override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
         var (_, n, _) = CheckShapes(xs, ys, queries);
@@ -57,6 +59,7 @@ public abstract class PerPromptLearner : Baseline
         });
     }
 
+    /// <inheritdoc/>
     public sealed override Tensor PredictLast(Tensor xs, Tensor ys)
     {
         var (b, n, _) = CheckShapes(xs, ys, xs);

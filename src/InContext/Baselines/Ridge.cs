@@ -11,18 +11,25 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class Ridge : Baseline
 {
+    /// <summary>Ridge regression with penalty <paramref name="alpha"/>.</summary>
+    /// <param name="alpha">The L2 penalty α, positive and finite (the noise variance for the Bayes-optimal predictor).</param>
     public Ridge(double alpha)
     {
         if (!(alpha > 0 && double.IsFinite(alpha))) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be positive");
         Alpha = alpha;
     }
 
+    /// <summary>The L2 penalty α.</summary>
     public double Alpha { get; }
 
+    /// <summary>The identifier of ridge with penalty <paramref name="alpha"/>, e.g. <c>ridge_0.25</c>.</summary>
     public static string IdOf(double alpha) => $"ridge_{alpha.ToString(CultureInfo.InvariantCulture)}";
+    /// <inheritdoc/>
     public override string Name => IdOf(Alpha);
+    /// <inheritdoc/>
     public override string DisplayName => $"Ridge (alpha={Alpha.ToString(CultureInfo.InvariantCulture)})";
 
+    /// <inheritdoc/>
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
         var (b, n, d) = CheckShapes(xs, ys, queries);

@@ -10,6 +10,7 @@ public sealed class SortedColumns
     readonly int[][] order;
     readonly int[][] prefix;   // what Prefix fills, reused for every prefix
 
+    /// <summary>Sorts each feature's samples of <paramref name="prompt"/> once.</summary>
     public SortedColumns(Prompt prompt)
     {
         int n = prompt.N, d = prompt.D;

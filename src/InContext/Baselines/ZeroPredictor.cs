@@ -10,10 +10,14 @@ namespace InContext.Baselines;
 /// </summary>
 public sealed class ZeroPredictor : Baseline
 {
+    /// <summary>The identifier, <c>zero</c>.</summary>
     public const string Id = "zero";
+    /// <inheritdoc/>
     public override string Name => Id;
+    /// <inheritdoc/>
     public override string DisplayName => "Predicting 0";
 
+    /// <summary>Zeros <c>[b, n]</c> on the device of xs.</summary>
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
     {
         var (b, n, _) = CheckShapes(xs, ys, queries);

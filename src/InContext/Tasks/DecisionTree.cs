@@ -13,11 +13,15 @@ namespace InContext.Tasks;
 /// </summary>
 public sealed class DecisionTree(int nDims, int depth = DecisionTree.DefaultDepth) : FunctionClass(nDims)
 {
+    /// <summary>The paper's tree depth.</summary>
     public const int DefaultDepth = 4;
 
+    /// <summary>The tree's depth (<c>depth</c>): how many coordinate tests lead from the root to a leaf.</summary>
     public int Depth { get; } = depth;
+    /// <inheritdoc/>
     public override string Name => "decision_tree";
 
+    /// <summary>Builds the class from its <c>task_kwargs</c> (<c>depth</c>, 1 to 20).</summary>
     public static DecisionTree FromKwargs(Section k, int nDims)
     {
         var depth = k.Int("depth", DefaultDepth);
@@ -25,8 +29,10 @@ public sealed class DecisionTree(int nDims, int depth = DecisionTree.DefaultDept
         return new DecisionTree(nDims, depth);
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, object> Kwargs => new Dictionary<string, object> { ["depth"] = Depth };
 
+    /// <summary>Draws each node's coordinate <c>coords</c> and value <c>values</c>, <c>[count, 2^(depth+1) − 1]</c> (only the leaves' values are used).</summary>
     public override FunctionBatch SampleFunctions(int count, Generator generator, int activeDims)
     {
         var nodes = (1L << (Depth + 1)) - 1;
@@ -36,6 +42,7 @@ public sealed class DecisionTree(int nDims, int depth = DecisionTree.DefaultDept
         return b;
     }
 
+    /// <inheritdoc/>
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator)
     {
         using var scope = NewDisposeScope();
@@ -53,8 +60,10 @@ public sealed class DecisionTree(int nDims, int depth = DecisionTree.DefaultDept
 
     /// <summary>The leaves are N(0, 1): predicting 0 errs by 1 whatever the dims.</summary>
     public override double ErrorNormaliser(int activeDims) => 1;
+    /// <inheritdoc/>
     public override double? OutputStd(int activeDims) => 1;
 
+    /// <summary>Least squares, 3-NN and averaging, plus greedy trees (depth 4 and unlimited) and gradient-boosted trees.</summary>
     public override IEnumerable<IPredictor> Baselines() =>
         base.Baselines().Concat([new GreedyTree(4), new GreedyTree(null), new BoostedTrees()]);
 }

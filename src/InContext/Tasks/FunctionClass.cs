@@ -10,8 +10,11 @@ namespace InContext.Tasks;
 /// </summary>
 public sealed class FunctionBatch : IDisposable
 {
+    /// <summary>The parameter tensors by name (<c>w</c>, <c>W1</c>, <c>coords</c>, ...), as the class that drew them names them.</summary>
     public Dictionary<string, Tensor> Parameters { get; } = new();
+    /// <summary>The parameter tensor <paramref name="name"/>.</summary>
     public Tensor this[string name] => Parameters[name];
+    /// <summary>The number of functions (prompts) in the batch.</summary>
     public long Count => Parameters.Values.First().shape[0];
 
     /// <summary>The functions at the given prompt indices (for pools).</summary>
@@ -22,6 +25,7 @@ public sealed class FunctionBatch : IDisposable
         return b;
     }
 
+    /// <summary>The batches' functions one after another, in order (every part has the same parameter names).</summary>
     public static FunctionBatch Concat(IReadOnlyList<FunctionBatch> parts)
     {
         var b = new FunctionBatch();
@@ -29,6 +33,7 @@ public sealed class FunctionBatch : IDisposable
         return b;
     }
 
+    /// <summary>Disposes every parameter tensor.</summary>
     public void Dispose() { foreach (var t in Parameters.Values) t.Dispose(); }
 }
 
@@ -45,8 +50,11 @@ public sealed class FunctionBatch : IDisposable
 /// </summary>
 public abstract class FunctionClass
 {
+    /// <summary>A class of functions of <paramref name="nDims"/> inputs.</summary>
+    /// <param name="nDims">The input dimension d (the model's <c>n_dims</c>).</param>
     protected FunctionClass(int nDims) { NDims = nDims; }
 
+    /// <summary>The input dimension d: every x has this many coordinates, the curriculum's active ones first.</summary>
     public int NDims { get; }
 
     /// <summary>Registry name, e.g. <c>linear_regression</c>.</summary>
@@ -152,13 +160,16 @@ public sealed class FunctionPool(FunctionClass functionClass, int size, long see
         return c.SampleFunctions(size, g, c.NDims);
     }
 
+    /// <summary>How many functions the pool holds.</summary>
     public int Size => size;
 
+    /// <paramref name="count"/> functions drawn uniformly, with replacement, from the pool.
     public FunctionBatch Draw(int count, Generator generator)
     {
         using var idx = randint(0, size, new long[] { count }, dtype: int64, generator: generator);
         return _pool.Select(idx);
     }
 
+    /// <summary>Disposes the pool's parameter tensors.</summary>
     public void Dispose() => _pool.Dispose();
 }

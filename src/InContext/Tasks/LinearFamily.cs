@@ -9,10 +9,13 @@ namespace InContext.Tasks;
 /// </summary>
 public abstract class LinearFamily(int nDims, double scale) : FunctionClass(nDims)
 {
+    /// <summary>The output scale (<c>scale</c>): every output is multiplied by it.</summary>
     public double Scale { get; } = scale;
 
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, object> Kwargs => new Dictionary<string, object> { ["scale"] = Scale };
 
+    /// <summary>Draws <c>w ~ N(0, I_d)</c> over all d coordinates, <c>[count, d, 1]</c>; the curriculum's inactive coordinates are zero in x, so they do not count.</summary>
     public override FunctionBatch SampleFunctions(int count, Generator generator, int activeDims)
     {
         var b = new FunctionBatch();
@@ -24,10 +27,13 @@ public abstract class LinearFamily(int nDims, double scale) : FunctionClass(nDim
     protected Tensor Linear(FunctionBatch functions, Tensor xs) =>
         Scale * xs.matmul(functions["w"].to(xs.device)).squeeze(-1);
 
+    /// <summary>d active coordinates: the mean of <c>(x · w)²</c> at unit scale.</summary>
     public override double ErrorNormaliser(int activeDims) => activeDims;
 
+    /// <inheritdoc/>
     public override double? OutputStd(int activeDims) => Scale * Math.Sqrt(activeDims);
 
+    /// <summary>2d + 1 positions: up to twice the examples least squares needs to recover w.</summary>
     public override int PlotPositions(int nDims) => 2 * nDims + 1;
 
     /// <summary>Reads <c>scale</c> (default 1) from a class's <c>task_kwargs</c>.</summary>

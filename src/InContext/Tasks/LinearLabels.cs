@@ -9,19 +9,25 @@ namespace InContext.Tasks;
 /// </summary>
 public abstract class LinearLabels(int nDims, double scale) : LinearFamily(nDims, scale)
 {
+    /// <inheritdoc/>
     public override Tensor Metric(Tensor predictions, Tensor ys) => predictions.sign().eq(ys).to_type(float32);
 
     /// <summary>Binary cross-entropy of <c>sigmoid(prediction)</c> against <c>(y + 1) / 2</c>, as the paper trains classification.</summary>
     public override Tensor TrainingLoss(Tensor predictions, Tensor ys) =>
         nn.functional.binary_cross_entropy(predictions.sigmoid(), (ys + 1) / 2);
 
+    /// <inheritdoc/>
     public override string MetricName => "accuracy";
+    /// <inheritdoc/>
     public override bool HigherIsBetter => true;
+    /// <inheritdoc/>
     public override double ErrorNormaliser(int activeDims) => 1;
 
     /// <summary>Guessing a label is right half the time.</summary>
     public override (double Level, string Label) ReferenceLine => (0.5, "chance");
 
+    /// <inheritdoc/>
     public override double? OutputStd(int activeDims) => null;
+    /// <inheritdoc/>
     public override bool AcceptsOutputNoise => false;
 }

@@ -9,16 +9,22 @@ namespace InContext.Tasks;
 /// </summary>
 public sealed class LinearRegression(int nDims, double scale = 1) : LinearFamily(nDims, scale)
 {
+    /// <inheritdoc/>
     public override string Name => "linear_regression";
 
+    /// <summary>Builds the class from its <c>task_kwargs</c> (<c>scale</c>).</summary>
     public static LinearRegression FromKwargs(Section kwargs, int nDims) => new(nDims, ReadScale(kwargs));
 
+    /// <inheritdoc/>
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator) => Linear(functions, xs);
 
+    /// <inheritdoc/>
     public override bool EvaluatedUnderShifts => true;
 
+    /// <summary>Also evaluated on noisy linear regression (<c>noisyLR</c>: noise std 1, outputs renormalised).</summary>
     public override IEnumerable<(string Name, FunctionClass Class)> RelatedEvaluations() =>
         [("noisyLR", new NoisyLinearRegression(NDims, noiseStd: 1, renormalizeYs: true))];
 
+    /// <inheritdoc/>
     public override FunctionClass WithScale(double scale) => new LinearRegression(NDims, scale);
 }

@@ -12,10 +12,13 @@ namespace InContext.Tasks;
 /// </summary>
 public sealed class LogisticRegression(int nDims, double scale = 1) : LinearLabels(nDims, scale)
 {
+    /// <inheritdoc/>
     public override string Name => "logistic_regression";
 
+    /// <summary>Builds the class from its <c>task_kwargs</c> (<c>scale</c>).</summary>
     public static LogisticRegression FromKwargs(Section kwargs, int nDims) => new(nDims, ReadScale(kwargs));
 
+    /// <inheritdoc/>
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator)
     {
         using var probability = Linear(functions, xs).sigmoid();
@@ -23,7 +26,9 @@ public sealed class LogisticRegression(int nDims, double scale = 1) : LinearLabe
         return where(u.lt(probability), 1f, -1f);
     }
 
+    /// <summary>Logistic regression fitted on the in-context examples, 3-NN and averaging.</summary>
     public override IEnumerable<IPredictor> Baselines() => [new LogisticRegressionLearner(), new NearestNeighbours(3), new Averaging()];
 
+    /// <inheritdoc/>
     public override FunctionClass WithScale(double scale) => new LogisticRegression(NDims, scale);
 }

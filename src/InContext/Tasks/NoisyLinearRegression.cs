@@ -11,10 +11,14 @@ namespace InContext.Tasks;
 public sealed class NoisyLinearRegression(int nDims, double noiseStd = 0, bool renormalizeYs = false, double scale = 1)
     : LinearFamily(nDims, scale)
 {
+    /// <summary>The standard deviation of the Gaussian noise added to each output (<c>noise_std</c>).</summary>
     public double NoiseStd { get; } = noiseStd;
+    /// <summary>Whether the outputs are rescaled to standard deviation sqrt(d) over the batch (<c>renormalize_ys</c>).</summary>
     public bool RenormalizeYs { get; } = renormalizeYs;
+    /// <inheritdoc/>
     public override string Name => "noisy_linear_regression";
 
+    /// <summary>Builds the class from its <c>task_kwargs</c> (<c>noise_std</c>, <c>renormalize_ys</c>, <c>scale</c>).</summary>
     public static NoisyLinearRegression FromKwargs(Section k, int nDims)
     {
         var noise = k.Double("noise_std", 0);
@@ -22,9 +26,11 @@ public sealed class NoisyLinearRegression(int nDims, double noiseStd = 0, bool r
         return new NoisyLinearRegression(nDims, noise, k.Bool("renormalize_ys", false), ReadScale(k));
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, object> Kwargs =>
         new Dictionary<string, object>(base.Kwargs) { ["noise_std"] = NoiseStd, ["renormalize_ys"] = RenormalizeYs };
 
+    /// <inheritdoc/>
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator)
     {
         var ys = Linear(functions, xs);
@@ -32,11 +38,13 @@ public sealed class NoisyLinearRegression(int nDims, double noiseStd = 0, bool r
         return RenormalizeYs ? noisy * Math.Sqrt(NDims) / noisy.std() : noisy;
     }
 
+    /// <inheritdoc/>
     public override double? OutputStd(int activeDims) =>
         RenormalizeYs ? Math.Sqrt(NDims) : Math.Sqrt(Scale * Scale * activeDims + NoiseStd * NoiseStd);
 
     /// <summary>Beside least squares, 3-NN and averaging: ridge with α = noise_std², the Bayes-optimal predictor (w ~ N(0, I)).</summary>
     public override IEnumerable<IPredictor> Baselines() => NoiseStd > 0 ? base.Baselines().Append(new Ridge(NoiseStd * NoiseStd)) : base.Baselines();
 
+    /// <inheritdoc/>
     public override FunctionClass WithScale(double scale) => new NoisyLinearRegression(NDims, NoiseStd, RenormalizeYs, scale);
 }

@@ -10,16 +10,22 @@ namespace InContext.Tasks;
 /// </summary>
 public sealed class NoisyOutputs(FunctionClass inner, double noiseStd) : FunctionClass(inner.NDims)
 {
+    /// <summary>The class whose outputs get the noise.</summary>
     public FunctionClass Inner { get; } = inner;
+    /// <summary>The standard deviation of the noise added to each output.</summary>
     public double NoiseStd { get; } = noiseStd;
+    /// <summary>The inner class's name: the noise shows in <see cref="Kwargs"/> (<c>output_noise</c>).</summary>
     public override string Name => Inner.Name;
 
+    /// <summary>The inner class's settings plus <c>output_noise</c>.</summary>
     public override IReadOnlyDictionary<string, object> Kwargs =>
         new Dictionary<string, object>(Inner.Kwargs) { ["output_noise"] = NoiseStd };
 
+    /// <inheritdoc/>
     public override FunctionBatch SampleFunctions(int count, Generator generator, int activeDims) =>
         Inner.SampleFunctions(count, generator, activeDims);
 
+    /// <summary>The inner class's outputs plus <c>N(0, noiseStd²)</c> noise.</summary>
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator)
     {
         using var ys = Inner.Evaluate(functions, xs, generator);
@@ -27,16 +33,27 @@ public sealed class NoisyOutputs(FunctionClass inner, double noiseStd) : Functio
         return ys + NoiseStd * noise.to(ys.device);
     }
 
+    /// <inheritdoc/>
     public override Tensor Metric(Tensor predictions, Tensor ys) => Inner.Metric(predictions, ys);
+    /// <inheritdoc/>
     public override Tensor TrainingLoss(Tensor predictions, Tensor ys) => Inner.TrainingLoss(predictions, ys);
+    /// <inheritdoc/>
     public override string MetricName => Inner.MetricName;
+    /// <inheritdoc/>
     public override bool HigherIsBetter => Inner.HigherIsBetter;
+    /// <inheritdoc/>
     public override double ErrorNormaliser(int activeDims) => Inner.ErrorNormaliser(activeDims);
+    /// <inheritdoc/>
     public override (double Level, string Label) ReferenceLine => Inner.ReferenceLine;
+    /// <inheritdoc/>
     public override int PlotPositions(int nDims) => Inner.PlotPositions(nDims);
+    /// <summary>The inner class's output spread with the noise's variance added; null when the inner class has labels.</summary>
     public override double? OutputStd(int activeDims) =>
         Inner.OutputStd(activeDims) is { } s ? Math.Sqrt(s * s + NoiseStd * NoiseStd) : null;
+    /// <inheritdoc/>
     public override IEnumerable<IPredictor> Baselines() => Inner.Baselines();
+    /// <summary>The inner class rescaled, with the same noise; null when the inner class has no scale.</summary>
     public override FunctionClass? WithScale(double scale) => Inner.WithScale(scale) is { } scaled ? new NoisyOutputs(scaled, NoiseStd) : null;
+    /// <inheritdoc/>
     public override bool AcceptsOutputNoise => Inner.AcceptsOutputNoise;
 }

@@ -15,10 +15,14 @@ public sealed class SparseLinearRegression(int nDims, int sparsity = SparseLinea
     /// <summary>The paper's sparsity.</summary>
     public const int DefaultSparsity = 3;
 
+    /// <summary>How many coordinates of w are non-zero (<c>sparsity</c>).</summary>
     public int Sparsity { get; } = sparsity;
+    /// <summary>Among how many leading coordinates the non-zero ones are chosen (<c>valid_coords</c>); null: the curriculum's current dims.</summary>
     public int? ValidCoords { get; } = validCoords;
+    /// <inheritdoc/>
     public override string Name => "sparse_linear_regression";
 
+    /// <summary>Builds the class from its <c>task_kwargs</c> (<c>sparsity</c>, <c>valid_coords</c>, <c>scale</c>).</summary>
     public static SparseLinearRegression FromKwargs(Section k, int nDims)
     {
         var sparsity = k.Int("sparsity", DefaultSparsity);
@@ -28,6 +32,7 @@ public sealed class SparseLinearRegression(int nDims, int sparsity = SparseLinea
         return new SparseLinearRegression(nDims, sparsity, valid, ReadScale(k));
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, object> Kwargs
     {
         get
@@ -38,6 +43,7 @@ public sealed class SparseLinearRegression(int nDims, int sparsity = SparseLinea
         }
     }
 
+    /// <summary>Draws w as linear regression does, then keeps <see cref="Sparsity"/> coordinates per prompt, chosen uniformly among the valid ones.</summary>
     public override FunctionBatch SampleFunctions(int count, Generator generator, int activeDims)
     {
         var batch = base.SampleFunctions(count, generator, activeDims);
@@ -53,14 +59,18 @@ public sealed class SparseLinearRegression(int nDims, int sparsity = SparseLinea
         return batch;
     }
 
+    /// <inheritdoc/>
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator) => Linear(functions, xs);
 
     /// <summary>Predicting 0 errs by the number of weights that count: the sparsity (at most the active dims).</summary>
     public override double ErrorNormaliser(int activeDims) => Math.Min(Sparsity, activeDims);
 
+    /// <inheritdoc/>
     public override double? OutputStd(int activeDims) => Scale * Math.Sqrt(Math.Min(Sparsity, activeDims));
 
+    /// <summary>Least squares, 3-NN and averaging, plus the Lasso at each of <see cref="Lasso.PaperAlphas"/>.</summary>
     public override IEnumerable<IPredictor> Baselines() => base.Baselines().Concat(Lasso.PaperAlphas.Select(a => new Lasso(a)));
 
+    /// <inheritdoc/>
     public override FunctionClass WithScale(double scale) => new SparseLinearRegression(NDims, Sparsity, ValidCoords, scale);
 }

@@ -22,6 +22,7 @@ public static class TaskRegistry
         ["logistic_regression"] = LogisticRegression.FromKwargs,
     };
 
+    /// <summary>The registered class names, as configs' <c>task</c> names them.</summary>
     public static IReadOnlyCollection<string> Names => Classes.Keys;
 
     /// <summary>Builds a function class from its <c>task_kwargs</c>; unknown kwargs and bad values are refused with their key path.</summary>
