@@ -10,6 +10,7 @@ namespace InContext;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Writes <paramref name="path"/> whole or not at all with what <paramref name="write"/> puts in the stream; a failed write is an <see cref="InputException"/> naming the path.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         var target = Path.GetFullPath(path);
@@ -49,9 +50,11 @@ public static class AtomicFile
             if (File.Exists(dir)) throw new InputException($"{dir}: is a file, expected a folder (on the way to {target})");
     }
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8 without a byte order mark, whole or not at all.</summary>
     public static void WriteAllText(string path, string text) =>
         Write(path, s => s.Write(new UTF8Encoding(false).GetBytes(text)));
 
+    /// <summary>Writes <paramref name="bytes"/>, whole or not at all.</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 
     /// <summary>

@@ -15,7 +15,9 @@ public static partial class CudaGraphs
 {
     /// <summary>The library name the LibraryImports below use; resolved to the loaded path.</summary>
     const string Library = "IclCudaGraphs";
+    /// <summary>The environment variable that names the shim's path.</summary>
     public const string PathVariable = "ICL_CUDA_GRAPHS";
+    /// <summary>The shim's file name, looked for beside the program.</summary>
     public const string FileName = "libIclCudaGraphs.so";
 
     /// <summary>Where the shim is looked for: <c>$ICL_CUDA_GRAPHS</c>, else beside the program.</summary>
@@ -35,6 +37,7 @@ public static partial class CudaGraphs
     static nint _library;
     static readonly object Gate = new();
 
+    /// <summary>Whether the shim is loaded in this process.</summary>
     public static bool IsLoaded => _library != 0;
 
     /// <summary>
@@ -86,6 +89,7 @@ public static partial class CudaGraphs
     /// <summary>CUDA_VERSION the shim was compiled with (e.g. 13000).</summary>
     public static int CudaVersion { get { EnsureLoaded(); return icl_cg_cuda_version(); } }
 
+    /// <summary>The number of CUDA devices.</summary>
     public static int DeviceCount { get { EnsureLoaded(); Check(icl_cg_device_count(out var n)); return n; } }
 
     /// <summary>torch.cuda.synchronize(device); device &lt; 0: the current one.</summary>
@@ -150,19 +154,38 @@ public static partial class CudaGraphs
 /// <summary>A failed shim call; the message is PyTorch's (one line).</summary>
 public sealed class CudaGraphException(string message, int code) : InvalidOperationException(message)
 {
+    /// <summary>The shim's return code.</summary>
     public int Code { get; } = code;
 }
 
-public enum CaptureStatus { None = 0, Active = 1, Invalidated = 2 }
+/// <summary>cudaStreamCaptureStatus: whether a stream is capturing.</summary>
+public enum CaptureStatus
+{
+    /// <summary>Not capturing.</summary>
+    None = 0,
+    /// <summary>Capturing.</summary>
+    Active = 1,
+    /// <summary>Capturing, but an unsafe call has invalidated the capture; ending it fails.</summary>
+    Invalidated = 2,
+}
 
 /// <summary>cudaStreamCaptureMode. Global (torch's default) makes CUDA refuse unsafe calls (a
 /// synchronizing copy, cudaFree, an event query) from ANY thread while the capture runs; ThreadLocal
 /// only from the capturing thread; Relaxed never.</summary>
-public enum CaptureMode { Global = 0, ThreadLocal = 1, Relaxed = 2 }
+public enum CaptureMode
+{
+    /// <summary>Unsafe calls from any thread are refused while the capture runs (torch's default).</summary>
+    Global = 0,
+    /// <summary>Unsafe calls are refused from the capturing thread only.</summary>
+    ThreadLocal = 1,
+    /// <summary>Unsafe calls are never refused.</summary>
+    Relaxed = 2,
+}
 
 /// <summary>A private memory pool id (MempoolId_t).</summary>
 public readonly record struct PoolId(ulong First, ulong Second)
 {
+    /// <summary>No pool given: the capture makes a new private pool.</summary>
     public static PoolId Fresh => default;   // {0, 0}: capture_begin makes a new private pool
 }
 
@@ -211,6 +234,7 @@ public sealed class CudaSideStream : IDisposable
 
     nint Live() => Handle != 0 ? Handle : throw new ObjectDisposedException(nameof(CudaSideStream));
 
+    /// <summary>Releases the handle (the stream itself stays in PyTorch's pool, which never destroys its streams).</summary>
     public void Dispose()
     {
         if (Handle == 0) return;
@@ -225,6 +249,7 @@ public sealed class CudaSideStream : IDisposable
         readonly bool _wait;
         internal Scope(nint scope, bool wait) { _scope = scope; _wait = wait; }
 
+        /// <summary>Makes the previous stream current again (and with wait, makes it wait for this one).</summary>
         public void Dispose()
         {
             if (_scope == 0) return;
@@ -247,6 +272,7 @@ public sealed class CudaGraph : IDisposable
 
     CudaGraph(nint handle) => _handle = handle;
 
+    /// <summary>An empty graph, to capture into with <see cref="Begin"/> and <see cref="End"/>.</summary>
     public static CudaGraph Create()
     {
         CudaGraphs.EnsureLoadedForHandles();
@@ -317,6 +343,7 @@ public sealed class CudaGraph : IDisposable
 
     nint Live() => _handle != 0 ? _handle : throw new ObjectDisposedException(nameof(CudaGraph));
 
+    /// <summary>Destroys the graph, ending a capture still open; the work that replays it must have finished (<see cref="CudaGraphs.Synchronize"/>).</summary>
     public void Dispose()
     {
         if (_handle == 0) return;

@@ -16,6 +16,7 @@ public class InputException(string message, Exception? inner = null) : Exception
 public sealed class ParameterException(string parameter, string detail)
     : InputException($"{parameter}{(detail.StartsWith(':') ? "" : " ")}{detail}")
 {
+    /// <summary>The parameter's name in the library's terms.</summary>
     public string Parameter { get; } = parameter;
 
     /// <summary>The message after the parameter's name (the value and the problem).</summary>

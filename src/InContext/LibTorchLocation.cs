@@ -37,13 +37,16 @@ namespace InContext;
 /// </summary>
 public static partial class LibTorchLocation
 {
+    /// <summary>The environment variable naming the libtorch folder to use (or <c>python</c>: the installed PyTorch's).</summary>
     public const string EnvironmentVariable = "ICL_LIBTORCH";
+    /// <summary>The environment variable that, set to 1 or true, lets a libtorch version TorchSharp is not known to run on be tried anyway.</summary>
     public const string AnyVersionVariable = "ICL_LIBTORCH_ANY_VERSION";
 
     /// <summary>The folder the libraries were loaded from, or null when the app's own libtorch is used.</summary>
     public static string? LibDirectory { get; private set; }
     /// <summary>The libtorch version the folder declares (e.g. "2.11.0+cu130"), or null if it declares none.</summary>
     public static string? Version { get; private set; }
+    /// <summary>Whether the libtorch folder in use has CUDA (<c>libtorch_cuda.so</c>).</summary>
     public static bool HasCuda { get; private set; }
 
     static nint _torchCpu, _torchCuda, _libTorchSharp;

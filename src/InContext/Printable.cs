@@ -5,6 +5,7 @@ namespace InContext;
 /// <summary>Text from a file or the command line as an error message may echo it: one line, no control characters, not too long.</summary>
 public static class Printable
 {
+    /// <paramref name="text"/> with control characters escaped (<c>\x07</c>), cut at <paramref name="max"/> characters with an ellipsis.
     public static string Escape(string text, int max = 60)
     {
         var sb = new StringBuilder();

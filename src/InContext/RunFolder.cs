@@ -10,26 +10,41 @@ namespace InContext;
 /// </summary>
 public sealed partial class RunFolder(string path)
 {
+    /// <summary>The resolved config the run trains with.</summary>
     public const string ConfigFileName = "config.yaml";
+    /// <summary>The latest training state: model, optimizer and step, which training resumes from.</summary>
     public const string StateFileName = "state.pt";
+    /// <summary>The training log: one row (loss, curriculum, time) per logged step.</summary>
     public const string TrainLogFileName = "train_log.csv";
+    /// <summary>The evaluation's metrics.</summary>
     public const string MetricsFileName = "metrics.json";
+    /// <summary>The folder of the run's figures.</summary>
     public const string PlotsFolderName = "plots";
 
+    /// <summary>The folder's full path.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path);
+    /// <summary>The path of <c>config.yaml</c>.</summary>
     public string ConfigPath => In(ConfigFileName);
+    /// <summary>The path of <c>state.pt</c>.</summary>
     public string StatePath => In(StateFileName);
+    /// <summary>The path of <c>train_log.csv</c>.</summary>
     public string TrainLogPath => In(TrainLogFileName);
+    /// <summary>The path of <c>metrics.json</c>.</summary>
     public string MetricsPath => In(MetricsFileName);
+    /// <summary>The path of <c>plots/</c>.</summary>
     public string PlotsPath => In(PlotsFolderName);
+    /// <summary>The path of the model kept at <paramref name="step"/>, <c>model_&lt;step&gt;.pt</c>.</summary>
     public string ModelPath(int step) => In($"model_{step}.pt");
 
     /// <summary><c>metrics.json</c> for <c>state.pt</c>, <c>metrics_&lt;step&gt;.json</c> for a kept model.</summary>
     public string MetricsPathFor(int? step) => step is { } s ? In($"metrics_{s}.json") : MetricsPath;
 
+    /// <summary>The folder's own name (the run's name).</summary>
     public string Name => System.IO.Path.GetFileName(Path);
 
+    /// <summary>Whether the folder has a <c>config.yaml</c>.</summary>
     public bool HasConfig => File.Exists(ConfigPath);
+    /// <summary>Whether the folder has a <c>state.pt</c> (the run has been trained at least in part).</summary>
     public bool HasState => File.Exists(StatePath);
 
     string In(string name) => System.IO.Path.Combine(Path, name);

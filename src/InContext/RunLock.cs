@@ -16,6 +16,7 @@ namespace InContext;
 /// </summary>
 public sealed partial class RunLock : IDisposable
 {
+    /// <summary>The lock file's name in the run folder; it holds the holder's description.</summary>
     public const string FileName = ".lock";
 
     static readonly Dictionary<string, (RunLock Lock, int Count)> Held = new();
@@ -104,6 +105,7 @@ public sealed partial class RunLock : IDisposable
 
     static void WriteAll(int fd, byte[] bytes) => _ = PWrite(fd, bytes, (nuint)bytes.Length, 0);
 
+    /// <summary>Releases the lock (the last of this process's re-entrant holds does).</summary>
     public void Dispose()
     {
         lock (Held)
