@@ -10,9 +10,15 @@ namespace InContext.Models;
 /// </summary>
 public sealed class Conv1D : nn.Module<Tensor, Tensor>
 {
+    /// <summary>The weight, <c>[in, out]</c>.</summary>
     public readonly Parameter weight;
+    /// <summary>The bias, <c>[out]</c>.</summary>
     public readonly Parameter bias;
 
+    /// <summary>A projection from <paramref name="inFeatures"/> to <paramref name="outFeatures"/>; the weight is left uninitialised (the model initialises it) and the bias is 0.</summary>
+    /// <param name="inFeatures">The input width.</param>
+    /// <param name="outFeatures">The output width.</param>
+    /// <param name="device">Where the parameters live (null: the CPU).</param>
     public Conv1D(int inFeatures, int outFeatures, Device? device = null) : base(nameof(Conv1D))
     {
         weight = new Parameter(empty(inFeatures, outFeatures, device: device));

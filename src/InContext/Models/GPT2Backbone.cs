@@ -11,10 +11,19 @@ namespace InContext.Models;
 /// </summary>
 public sealed class GPT2Backbone : nn.Module<Tensor, Tensor>
 {
+    /// <summary>The learned position embeddings, one per row of the interleaved prompt.</summary>
     public readonly Embedding wpe;
+    /// <summary>The transformer blocks, in order.</summary>
     public readonly ModuleList<GPT2Block> h;
+    /// <summary>The final LayerNorm.</summary>
     public readonly LayerNorm ln_f;
 
+    /// <summary>A backbone of <paramref name="nLayer"/> blocks over at most <paramref name="context"/> rows.</summary>
+    /// <param name="context">The most rows (positions) it reads: twice the prompt's points.</param>
+    /// <param name="nEmbd">The embedding width.</param>
+    /// <param name="nLayer">The number of blocks.</param>
+    /// <param name="nHead">Attention heads per block.</param>
+    /// <param name="device">Where the parameters live (null: the CPU).</param>
     public GPT2Backbone(int context, int nEmbd, int nLayer, int nHead, Device? device) : base("backbone")
     {
         wpe = nn.Embedding(context, nEmbd, device: device);
@@ -23,6 +32,7 @@ public sealed class GPT2Backbone : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Causal attention over all rows at positions 0, 1, ...: <c>[b, t, e]</c> embeddings to <c>[b, t, e]</c> outputs.</summary>
     public override Tensor forward(Tensor embeddings)
     {
         using var positions = arange(embeddings.shape[1], dtype: int64, device: embeddings.device);

@@ -7,10 +7,16 @@ namespace InContext.Models;
 /// <summary>GPT-2's causal self-attention: fused <c>c_attn</c> (q, k, v) and output <c>c_proj</c>.</summary>
 public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
 {
+    /// <summary>The fused query, key and value projection, <c>[e, 3e]</c>.</summary>
     public readonly Conv1D c_attn;
+    /// <summary>The output projection, <c>[e, e]</c>.</summary>
     public readonly Conv1D c_proj;
     readonly int _heads;
 
+    /// <summary>Attention of width <paramref name="nEmbd"/> split over <paramref name="nHead"/> heads.</summary>
+    /// <param name="nEmbd">The embedding width (a multiple of the heads).</param>
+    /// <param name="nHead">The number of heads.</param>
+    /// <param name="device">Where the parameters live (null: the CPU).</param>
     public CausalSelfAttention(int nEmbd, int nHead, Device? device) : base("attn")
     {
         c_attn = new Conv1D(nEmbd, 3 * nEmbd, device);
@@ -19,8 +25,11 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Causal attention over every row.</summary>
     public override Tensor forward(Tensor x) => forward(x, null);
 
+    /// <summary>Causal (or masked) attention of <paramref name="x"/>, <c>[b, t, e]</c>.</summary>
+    /// <param name="x">The rows' inputs, <c>[b, t, e]</c>.</param>
     /// <param name="mask">null for causal attention; else <c>[t, t]</c> booleans, true where a row may attend.</param>
     /// <param name="rows">null for every row's output; else the rows <c>[r]</c> whose outputs are wanted
     /// (<c>[b, r, e]</c>): only their queries are computed, against the keys and values of all rows.</param>
@@ -48,9 +57,14 @@ public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
 /// <summary>GPT-2's MLP: <c>c_fc</c> (4·n_embd) → GELU (tanh approximation, "gelu_new") → <c>c_proj</c>.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
+    /// <summary>The expansion to 4·n_embd.</summary>
     public readonly Conv1D c_fc;
+    /// <summary>The projection back to n_embd.</summary>
     public readonly Conv1D c_proj;
 
+    /// <summary>The MLP of width <paramref name="nEmbd"/>.</summary>
+    /// <param name="nEmbd">The embedding width.</param>
+    /// <param name="device">Where the parameters live (null: the CPU).</param>
     public Mlp(int nEmbd, Device? device) : base("mlp")
     {
         c_fc = new Conv1D(nEmbd, 4 * nEmbd, device);
@@ -58,6 +72,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary><c>c_proj(gelu_new(c_fc(x)))</c>.</summary>
     public override Tensor forward(Tensor x)
     {
         // c_fc's output (4·n_embd wide, the block's largest activation) is not needed by backward
@@ -71,11 +86,19 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 /// <summary>One pre-LayerNorm GPT-2 block: <c>x + attn(ln_1(x))</c>, then <c>x + mlp(ln_2(x))</c>.</summary>
 public sealed class GPT2Block : nn.Module<Tensor, Tensor>
 {
+    /// <summary>The LayerNorm before attention.</summary>
     public readonly LayerNorm ln_1;
+    /// <summary>The causal self-attention.</summary>
     public readonly CausalSelfAttention attn;
+    /// <summary>The LayerNorm before the MLP.</summary>
     public readonly LayerNorm ln_2;
+    /// <summary>The MLP.</summary>
     public readonly Mlp mlp;
 
+    /// <summary>A block of width <paramref name="nEmbd"/> with <paramref name="nHead"/> attention heads.</summary>
+    /// <param name="nEmbd">The embedding width.</param>
+    /// <param name="nHead">The number of attention heads.</param>
+    /// <param name="device">Where the parameters live (null: the CPU).</param>
     public GPT2Block(int nEmbd, int nHead, Device? device) : base("block")
     {
         ln_1 = nn.LayerNorm(nEmbd, eps: 1e-5, device: device);
@@ -85,8 +108,12 @@ public sealed class GPT2Block : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The block with causal attention over every row.</summary>
     public override Tensor forward(Tensor x) => forward(x, null);
 
+    /// <summary>The block on <paramref name="x"/>, <c>[b, t, e]</c>.</summary>
+    /// <param name="x">The rows' inputs, <c>[b, t, e]</c>.</param>
+    /// <param name="mask">null for causal attention; else <c>[t, t]</c> booleans, true where a row may attend.</param>
     /// <param name="rows">null for every row's output; else only rows <c>[r]</c>'s, <c>[b, r, e]</c>.
     /// Every row after the attention is computed on its own, so the other rows are skipped there.</param>
     public Tensor forward(Tensor x, Tensor? mask, Tensor? rows = null)

@@ -35,6 +35,7 @@ public static class GeluNew
     const float Saturation = 80f;
     static readonly Scalar One = 1.ToScalar();  // add_'s alpha, made once: TorchSharp frees an implicit Scalar only in its finalizer
 
+    /// <summary>gelu_new of <paramref name="x"/>, differentiable; by hand for float32 CPU tensors (on CPUs with 256-bit vectors and FMA), else libtorch's <c>gelu(x, tanh)</c>.</summary>
     public static Tensor Apply(Tensor x)
     {
         if (x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32 || !Vector256.IsHardwareAccelerated || !Fma.IsSupported)

@@ -14,11 +14,16 @@ namespace InContext.Models;
 /// </summary>
 public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IPredictor
 {
+    /// <summary>The read-in: each row's <c>n_dims</c> values to <c>n_embd</c>.</summary>
     public readonly Linear _read_in;
+    /// <summary>The GPT-2 backbone.</summary>
     public readonly GPT2Backbone _backbone;
+    /// <summary>The read-out: each row's output to one prediction.</summary>
     public readonly Linear _read_out;
 
+    /// <summary>The model's shape: dims, positions, width, layers, heads.</summary>
     public ModelConfig Config { get; }
+    /// <summary>The device the model's weights are on.</summary>
     public Device Device { get; }
 
     /// <summary>
@@ -40,7 +45,9 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
     /// <summary>The transformer's id in metrics.json and <c>--models</c>.</summary>
     public const string Id = "transformer";
 
+    /// <inheritdoc/>
     public string Name => Id;
+    /// <inheritdoc/>
     public string DisplayName => "Transformer";
 
     /// <summary>

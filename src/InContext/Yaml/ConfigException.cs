@@ -8,6 +8,8 @@ namespace InContext.Yaml;
 public sealed class ConfigException(string file, string keyPath, string problem)
     : InputException($"{file}: {(keyPath.Length > 0 ? keyPath + ": " : "")}{problem}")
 {
+    /// <summary>The config file at fault.</summary>
     public string File { get; } = file;
+    /// <summary>The key path at fault, e.g. <c>training.curriculum.points.end</c>; empty for the whole file.</summary>
     public string KeyPath { get; } = keyPath;
 }

@@ -15,15 +15,24 @@ public sealed class Section
     readonly Dictionary<string, object?> _values;
     readonly HashSet<string> _known = new();
 
+    /// <summary>The mapping <paramref name="values"/> at key path <paramref name="path"/> of config <paramref name="file"/>.</summary>
+    /// <param name="file">The config's file name, for errors.</param>
+    /// <param name="path">The mapping's key path (empty at the top level).</param>
+    /// <param name="values">The mapping, as <see cref="YamlTree"/> reads it or as code builds it.</param>
     public Section(string file, string path, Dictionary<string, object?> values)
     {
         _file = file; _path = path; _values = values;
     }
 
+    /// <summary>The config's file name, as errors name it.</summary>
     public string File => _file;
+    /// <summary>The full key path of <paramref name="key"/>, e.g. <c>training.batch_size</c>.</summary>
     public string PathOf(string key) => _path.Length == 0 ? key : $"{_path}.{key}";
+    /// <summary>An error naming this file and <paramref name="key"/>'s full path, for the caller to throw.</summary>
     public ConfigException Error(string key, string problem) => new(_file, PathOf(key), problem);
+    /// <summary>The keys present, asked for or not.</summary>
     public IEnumerable<string> Keys => _values.Keys;
+    /// <summary>Whether <paramref name="key"/> is present and not null; counts the key as known.</summary>
     public bool Has(string key) { _known.Add(key); return _values.TryGetValue(key, out var v) && v != null; }
 
     object? Raw(string key, bool required)
@@ -45,6 +54,7 @@ public sealed class Section
     string ScalarText(string key, object v, string expected) =>
         v is Scalar s ? s.Text : throw Error(key, $"expected {expected}, found a {(v is List<object?> ? "list" : "mapping")}");
 
+    /// <summary>Reads <paramref name="key"/> as an integer; null when absent, unless <paramref name="required"/>.</summary>
     public int? IntOrNull(string key, bool required = false)
     {
         var v = Raw(key, required);
@@ -56,9 +66,11 @@ public sealed class Section
         throw Error(key, $"expected an integer, found '{Shown(text)}'");
     }
 
+    /// <summary>Reads <paramref name="key"/> as an integer, <paramref name="fallback"/> when absent; required when there is no fallback.</summary>
     public int Int(string key, int? fallback = null) =>
         IntOrNull(key, required: fallback == null) ?? fallback!.Value;
 
+    /// <summary>Reads <paramref name="key"/> as a finite number, <paramref name="fallback"/> when absent; required when there is no fallback.</summary>
     public double Double(string key, double? fallback = null)
     {
         var v = Raw(key, fallback == null);
@@ -68,6 +80,7 @@ public sealed class Section
         throw Error(key, $"expected a finite number, found '{Shown(text)}'");
     }
 
+    /// <summary>Reads <paramref name="key"/> as true or false, <paramref name="fallback"/> when absent.</summary>
     public bool Bool(string key, bool fallback)
     {
         var v = Raw(key, false);
@@ -81,15 +94,18 @@ public sealed class Section
         };
     }
 
+    /// <summary>Reads <paramref name="key"/> as a string; null when absent, unless <paramref name="required"/>.</summary>
     public string? StringOrNull(string key, bool required = false)
     {
         var v = Raw(key, required);
         return v == null ? null : ScalarText(key, v, "a string");
     }
 
+    /// <summary>Reads <paramref name="key"/> as a string, <paramref name="fallback"/> when absent; required when there is no fallback.</summary>
     public string String(string key, string? fallback = null) =>
         StringOrNull(key, required: fallback == null) ?? fallback!;
 
+    /// <summary>Reads <paramref name="key"/> as one of <paramref name="allowed"/> (a near miss is suggested), <paramref name="fallback"/> when absent.</summary>
     public string Choice(string key, IReadOnlyCollection<string> allowed, string? fallback = null)
     {
         var value = String(key, fallback);
@@ -98,6 +114,7 @@ public sealed class Section
         return value;
     }
 
+    /// <summary>The mapping at <paramref name="key"/>; when absent, an error if <paramref name="required"/>, else an empty section.</summary>
     public Section Sub(string key, bool required = true)
     {
         var v = Raw(key, required);
@@ -109,6 +126,7 @@ public sealed class Section
         };
     }
 
+    /// <summary>Whether <paramref name="key"/> holds a mapping; counts the key as known.</summary>
     public bool HasSub(string key) => Has(key) && _values[key] is Dictionary<string, object?>;
 
     /// <summary>
@@ -122,6 +140,7 @@ public sealed class Section
         return this;
     }
 
+    /// <summary>Refuses any key that no read or <see cref="Expect"/> asked for, suggesting the nearest expected key.</summary>
     public void EnsureNoUnknownKeys()
     {
         foreach (var key in _values.Keys)

@@ -13,6 +13,7 @@ public static class YamlTree
     /// <summary>A scalar as written in YAML, with whether it was quoted (quoted scalars are always strings).</summary>
     public sealed record Scalar(string Text, bool Quoted);
 
+    /// <summary>Reads the config at <paramref name="path"/> with its <c>inherit:</c> files merged in; a cycle, a missing file or bad YAML is a <see cref="ConfigException"/>.</summary>
     public static Dictionary<string, object?> LoadWithInherit(string path) => LoadWithInherit(Path.GetFullPath(path), new Stack<string>());
 
     static Dictionary<string, object?> LoadWithInherit(string path, Stack<string> chain)
@@ -86,6 +87,7 @@ public static class YamlTree
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(path, e); }
     }
 
+    /// <summary>Parses <paramref name="text"/> (from <paramref name="file"/>, named in errors) into a tree; its top level must be a mapping, and an empty text is an empty one.</summary>
     public static Dictionary<string, object?> Parse(string file, string text)
     {
         var stream = new YamlStream();

@@ -11,6 +11,7 @@ namespace InContext.Yaml;
 /// </summary>
 public static class YamlWriter
 {
+    /// <paramref name="tree"/> as block YAML that <see cref="YamlTree"/> reads back to the same tree.
     public static string Write(Dictionary<string, object?> tree)
     {
         var sb = new StringBuilder();
@@ -18,6 +19,7 @@ public static class YamlWriter
         return sb.ToString();
     }
 
+    /// <summary>Writes <paramref name="tree"/> as YAML to <paramref name="path"/>, whole or not at all.</summary>
     public static void WriteAtomically(string path, Dictionary<string, object?> tree) => AtomicFile.WriteAllText(path, Write(tree));
 
     static void WriteMap(StringBuilder sb, Dictionary<string, object?> map, int indent)
