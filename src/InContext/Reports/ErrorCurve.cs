@@ -8,6 +8,10 @@ namespace InContext.Reports;
 /// </summary>
 public sealed record ErrorCurve(string ModelId, double[] Mean, double[] Low, double[] High)
 {
+    /// <summary>The curve of one model's <paramref name="stats"/>, divided and cut as <paramref name="settings"/> say.</summary>
+    /// <param name="modelId">The model's id in the metrics.</param>
+    /// <param name="stats">The model's error per position, with its bootstrap band.</param>
+    /// <param name="settings">What to divide by (unless <paramref name="divisors"/> says) and how many positions to keep.</param>
     /// <param name="divisors">Per position, what to divide by (predicting 0's error); null: the settings' normaliser.</param>
     public static ErrorCurve From(string modelId, PositionStats stats, PlotSettings settings, double[]? divisors = null)
     {

@@ -10,7 +10,9 @@ namespace InContext.Reports;
 /// </summary>
 public static class ErrorFigure
 {
+    /// <summary>The x-axis label.</summary>
     public const string XLabel = "in-context examples";
+    /// <summary>The grey of the dashed reference line.</summary>
     public static readonly Color TrivialColor = Color.FromHex("#808080");
     const float LineWidth = 2.5f;
     const double BandOpacity = 0.22;
@@ -18,6 +20,7 @@ public static class ErrorFigure
     /// <summary>The paper's y-axis stops at 1.25; it grows only when most of the plotted means lie above that.</summary>
     const double PaperTop = 1.25;
 
+    /// <summary>The figure of <paramref name="evaluationName"/>: <paramref name="curves"/> in legend order, the reference line and labels from <paramref name="settings"/>.</summary>
     public static Plot Build(string evaluationName, IReadOnlyList<ErrorCurve> curves, PlotSettings settings)
     {
         var plot = new Plot();

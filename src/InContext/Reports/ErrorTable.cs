@@ -12,10 +12,15 @@ public sealed class ErrorTable
 {
     /// <summary>Numbers of in-context examples, ascending.</summary>
     public IReadOnlyList<int> Columns { get; }
+    /// <summary>The curves, one row each, in the order given.</summary>
     public IReadOnlyList<ErrorCurve> Curves { get; }
+    /// <summary>How the curves' values are labelled and which direction is better.</summary>
     public PlotSettings Settings { get; }
     readonly double[] best;
 
+    /// <summary>The table of <paramref name="curves"/> at the chosen numbers of examples.</summary>
+    /// <param name="curves">The rows, in order.</param>
+    /// <param name="settings">The run's plot settings: its dims (for d/2, d, 2d) and the metric's direction.</param>
     /// <param name="columns">The numbers of examples to show; null for 1, d/2, d and 2d.</param>
     /// <param name="withLast">With the telling columns, also the last position (as the console shows them).</param>
     public ErrorTable(IReadOnlyList<ErrorCurve> curves, PlotSettings settings, ExampleColumns? columns = null, bool withLast = false)

@@ -8,7 +8,9 @@ namespace InContext.Reports;
 /// </summary>
 public sealed record ExampleColumns(IReadOnlyList<int>? Counts = null, bool Every = false)
 {
+    /// <summary>1, d/2, d and 2d examples (and the last position where asked).</summary>
     public static readonly ExampleColumns Telling = new();
+    /// <summary>Every number of examples from 0.</summary>
     public static readonly ExampleColumns All = new(Every: true);
 
     /// <summary><c>all</c>, or numbers of examples separated by commas (<c>0,1,5</c>); refused as the parameter <c>k</c> otherwise.</summary>

@@ -6,13 +6,18 @@ namespace InContext.Reports;
 /// <summary>Turns a figure into PNG bytes or writes it as a PNG or SVG file. Needs no display.</summary>
 public static class FigureExport
 {
+    /// <summary>Figure width in pixels unless told otherwise.</summary>
     public const int DefaultWidth = 800;
+    /// <summary>Figure height in pixels unless told otherwise.</summary>
     public const int DefaultHeight = 500;
+    /// <summary>The file formats figures are written in.</summary>
     public static readonly IReadOnlyList<string> Formats = new[] { "png", "svg" };
 
+    /// <paramref name="figure"/> rendered as PNG bytes.
     public static byte[] Png(IMultiplot figure, int width = DefaultWidth, int height = DefaultHeight) =>
         figure.Render(width, height).GetImageBytes(ImageFormat.Png, 100);
 
+    /// <paramref name="figure"/> rendered as an SVG document.
     public static string Svg(IMultiplot figure, int width = DefaultWidth, int height = DefaultHeight)
     {
         using var stream = new MemoryStream();

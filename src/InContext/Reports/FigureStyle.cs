@@ -9,6 +9,7 @@ public static class FigureStyle
     static readonly string[] SansFonts = { "DejaVu Sans", "Liberation Sans", "Arial" };
     static readonly string? Sans = SansFonts.FirstOrDefault(f => Fonts.GetTypeface(f, false, false)?.FamilyName == f);
 
+    /// <summary>Sets the shared font (the first sans-serif face installed; else ScottPlot's default).</summary>
     public static void Apply(Plot plot)
     {
         if (Sans != null) plot.Font.Set(Sans);

@@ -9,15 +9,21 @@ namespace InContext.Reports;
 /// </summary>
 public static class Figures
 {
+    /// <summary>The training curve's file name, without extension.</summary>
     public const string TrainingCurveName = "training_curve";
 
     /// <summary>
     /// Writes every figure of a run into <paramref name="outDir"/> (created if need be). Both inputs
     /// are read before any file is written, so bad input leaves no partial set of figures.
     /// </summary>
+    /// <param name="metricsPath">The run's metrics.json.</param>
     /// <param name="trainLogPath">The run's train_log.csv; null or a missing file leaves the training curve out.</param>
+    /// <param name="settings">The run's plot settings.</param>
+    /// <param name="outDir">The folder to write into.</param>
     /// <param name="models">Model ids to show, in legend order; null shows every model.</param>
     /// <param name="format">"png" or "svg".</param>
+    /// <param name="width">Figure width in pixels.</param>
+    /// <param name="height">Figure height in pixels.</param>
     /// <returns>The files written, evaluations first in the file's order, then the training curve.</returns>
     public static IReadOnlyList<string> WriteAll(string metricsPath, string? trainLogPath, PlotSettings settings, string outDir,
         IReadOnlyList<string>? models = null, string format = "png",

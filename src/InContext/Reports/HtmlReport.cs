@@ -14,6 +14,7 @@ namespace InContext.Reports;
 /// </summary>
 public static class HtmlReport
 {
+    /// <summary>What a table cell shows where a model has no value.</summary>
     public const string Missing = "–";
 
     const string Css = """
@@ -37,7 +38,12 @@ public static class HtmlReport
     /// Writes the report to <paramref name="outPath"/> (through a temporary file renamed into place).
     /// Every run's inputs are read before anything is written, so a bad run leaves no half report.
     /// </summary>
+    /// <param name="runs">The runs, one column each, in order; at least one.</param>
+    /// <param name="outPath">The HTML file to write.</param>
+    /// <param name="figureWidth">Figure width in pixels.</param>
+    /// <param name="figureHeight">Figure height in pixels.</param>
     /// <param name="summary">A table shown above the runs (e.g. the findings of <c>icl reproduce</c>), with its title.</param>
+    /// <param name="title">The page's title and heading; null names the runs.</param>
     public static void Write(IReadOnlyList<ReportRun> runs, string outPath,
         int figureWidth = FigureExport.DefaultWidth, int figureHeight = FigureExport.DefaultHeight, ReportTable? summary = null, string? title = null)
     {

@@ -48,6 +48,7 @@ public static class ModelPalette
     /// <summary>Every colour a model can get, known ids first.</summary>
     public static IEnumerable<Color> All => Known.Values.Concat(ForUnknownIds);
 
+    /// <summary>The colour of <paramref name="modelId"/>: a known id's own (under our name or the paper's), else one of <see cref="ForUnknownIds"/> chosen by a stable hash of the id.</summary>
     public static Color For(string modelId) =>
         Known.TryGetValue(modelId, out var color) ? color
         : PaperModelIds.OurId(modelId) is { } ours && Known.TryGetValue(ours, out var paper) ? paper

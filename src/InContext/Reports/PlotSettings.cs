@@ -10,6 +10,12 @@ namespace InContext.Reports;
 /// </summary>
 /// <param name="RunName">A short name for the run, shown in titles and the report.</param>
 /// <param name="NDims">The input dims that carry values (tables show 1, d/2, d and 2d examples).</param>
+/// <param name="Normaliser">What the metric is divided by (<see cref="FunctionClass.ErrorNormaliser"/>).</param>
+/// <param name="MaxPositions">How many positions (0, 1, ... examples) to show at most.</param>
+/// <param name="MetricName">The metric's name, for labels.</param>
+/// <param name="HigherIsBetter">Whether a larger value is better (accuracy) or worse (an error).</param>
+/// <param name="ReferenceLevel">Where the dashed reference line is drawn, in the values shown.</param>
+/// <param name="ReferenceLabel">The reference line's legend text.</param>
 /// <param name="RelativeToZero">Divide each error by that of predicting 0 on the same prompts, position
 /// by position (the <c>zero</c> learner's, which the metrics must hold), instead of by <see cref="Normaliser"/>:
 /// under a shift that scales the outputs, the paper's normalisation no longer puts predicting 0 at 1.</param>
@@ -17,6 +23,7 @@ public sealed record PlotSettings(
     string RunName, int NDims, double Normaliser, int MaxPositions, string MetricName, bool HigherIsBetter,
     double ReferenceLevel, string ReferenceLabel, bool RelativeToZero = false)
 {
+    /// <summary>The settings for a run of <paramref name="task"/> with <paramref name="activeDims"/> input dims, named <paramref name="runName"/>, all from the class's own facts.</summary>
     public static PlotSettings For(FunctionClass task, int activeDims, string runName) =>
         new(runName, activeDims, task.ErrorNormaliser(activeDims), task.PlotPositions(activeDims), task.MetricName, task.HigherIsBetter,
             task.ReferenceLine.Level, task.ReferenceLine.Label);

@@ -6,5 +6,6 @@ namespace InContext.Reports;
 /// </summary>
 public sealed class ReportInputException : InputException
 {
+    /// <summary>A report refusal with the one-line <paramref name="message"/>, and the <paramref name="inner"/> error behind it if any.</summary>
     public ReportInputException(string message, Exception? inner = null) : base(message, inner) { }
 }

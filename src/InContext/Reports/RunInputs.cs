@@ -9,6 +9,7 @@ namespace InContext.Reports;
 /// </summary>
 public static class RunInputs
 {
+    /// <summary>Reads <paramref name="metricsPath"/>; a missing file says to evaluate the run first.</summary>
     public static MetricsFile LoadMetrics(string metricsPath)
     {
         if (!File.Exists(metricsPath))

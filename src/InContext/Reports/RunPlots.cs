@@ -6,6 +6,7 @@ namespace InContext.Reports;
 /// <summary>The figures and report entry of a run folder, from its config, metrics.json and train_log.csv.</summary>
 public static class RunPlots
 {
+    /// <summary>The plot settings of a run with <paramref name="config"/>, named <paramref name="name"/> in titles.</summary>
     public static PlotSettings SettingsOf(RunConfig config, string name) => PlotSettings.For(config.CreateTask(), config.Model.NDims, name);
 
     /// <summary>Writes every figure of the run (default: into its <c>plots/</c>); returns the files.</summary>

@@ -18,6 +18,7 @@ public static class ShiftSweepFigure
 {
     static readonly Color Best = Color.FromHex("#555555");
 
+    /// <summary>The figure of <paramref name="points"/>, titled <paramref name="title"/>, with the strength axis labelled <paramref name="strengthLabel"/> (a logarithmic axis when <paramref name="logarithmic"/>).</summary>
     public static Plot Build(string title, string strengthLabel, IReadOnlyList<ShiftSweepPoint> points, bool logarithmic)
     {
         var plot = new Plot();

@@ -10,12 +10,14 @@ namespace InContext.Reports;
 /// </summary>
 public static class TrainingCurveFigure
 {
+    /// <summary>The x-axis label of both panels.</summary>
     public const string StepLabel = "step";
     static readonly Color LossColor = Color.FromHex("#0173B2");
     static readonly Color ExcessColor = Color.FromHex("#DE8F05");
     static readonly Color PointsColor = Color.FromHex("#029E73");
     static readonly Color DimsColor = Color.FromHex("#D55E00");
 
+    /// <summary>The training curve of <paramref name="log"/>, titled after <paramref name="runName"/>.</summary>
     public static Multiplot Build(IReadOnlyList<LogRow> log, string runName)
     {
         var steps = log.Select(r => (double)r.Step).ToArray();

@@ -9,6 +9,7 @@ namespace InContext.Training;
 /// </summary>
 public sealed class Curriculum(CurriculumConfig config)
 {
+    /// <summary>The two schedules: active dims and points per prompt.</summary>
     public CurriculumConfig Config { get; } = config;
 
     /// <summary>Value of a schedule after <paramref name="step"/> steps.</summary>

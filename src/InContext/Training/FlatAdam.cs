@@ -22,7 +22,12 @@ public sealed class FlatAdam : IDisposable
     readonly Tensor[] _gradViews;
     readonly Tensor _weights, _grads, _expAvg, _expAvgSq;
 
+    /// <summary>
+    /// Moves the storage of the parameters and of <paramref name="adam"/>'s moments into flat
+    /// buffers (each tensor keeps its identity and values) and makes the gradients views of one.
+    /// </summary>
     /// <param name="adam">Plain Adam (no weight decay, AMSGrad or maximize) over exactly <paramref name="parameters"/>, in that order.</param>
+    /// <param name="parameters">The model's parameters, in the optimizer's order.</param>
     public FlatAdam(Adam adam, IReadOnlyList<Parameter> parameters)
     {
         _adam = adam;
@@ -154,6 +159,7 @@ public sealed class FlatAdam : IDisposable
         return finite.item<bool>();
     }
 
+    /// <summary>Disposes this object's handles on the flat buffers and the gradient views; the model and the <see cref="Adam"/> object stay the caller's.</summary>
     public void Dispose()
     {
         foreach (var view in _gradViews) view.Dispose();

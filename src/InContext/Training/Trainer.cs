@@ -28,15 +28,21 @@ public sealed record StepReport(
 /// </summary>
 public sealed class Trainer : IDisposable
 {
+    /// <summary>The run's config; training past its <c>train_steps</c> raises them here (and in the saved config).</summary>
     public RunConfig Config { get; private set; }
+    /// <summary>The run folder, or null for a test run that writes nothing.</summary>
     public RunFolder? Run { get; }
+    /// <summary>The model being trained.</summary>
     public InContextTransformer Model { get; }
+    /// <summary>The Adam optimizer: its state is what checkpoints save (<see cref="FlatAdam"/> computes its steps).</summary>
     public Adam Optimizer { get; }
     readonly FlatAdam _update;
     readonly GraphedSteps? _graphed;
     (Tensor xs, Tensor ys)? _prefetched;
     readonly RunLock? _lock;
+    /// <summary>The training prompts, drawn per step.</summary>
     public TrainingData Data { get; }
+    /// <summary>The device the model trains on.</summary>
     public Device Device { get; }
 
     /// <summary>Index of the next step to train (0 for a fresh run).</summary>
@@ -48,7 +54,13 @@ public sealed class Trainer : IDisposable
     /// <summary>Whether steps are replayed from CUDA graphs (<see cref="GraphedSteps"/>).</summary>
     public bool UsesCudaGraphs => _graphed is not null;
 
+    /// <summary>
+    /// Builds the model and optimizer for <paramref name="config"/>, locking <paramref name="run"/>
+    /// and resuming its <c>state.pt</c> if it has one; refuses a config whose memory cannot fit.
+    /// </summary>
+    /// <param name="config">The run's config.</param>
     /// <param name="run">The run folder, or null for a test run that writes nothing.</param>
+    /// <param name="device">The device to train on (null: the CPU).</param>
     /// <param name="cudaGraphs">On a CUDA device: true replays steps from CUDA graphs (the shim must
     /// load), false runs them eagerly, null uses graphs when the shim is there (<see cref="CudaGraphs.DefaultPath"/>).</param>
     public Trainer(RunConfig config, RunFolder? run, Device? device = null, bool? cudaGraphs = null)
@@ -238,6 +250,7 @@ public sealed class Trainer : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException || e.InnerException is IOException) { throw AtomicFile.StorageError(path, e); }
     }
 
+    /// <summary>Disposes the model, optimizer and data, and releases the run folder's lock.</summary>
     public void Dispose()
     {
         _graphed?.Dispose();

@@ -24,6 +24,7 @@ public static class TrainingBenchmark
         ["standard"] = SizedConfig(256, 12, 8, 20, 41),
     };
 
+    /// <summary>A linear regression config of the given model size, trained at a fixed <paramref name="nDims"/> and <paramref name="nPoints"/> (no curriculum growth).</summary>
     public static RunConfig SizedConfig(int nEmbd, int nLayer, int nHead, int nDims, int nPoints, int batchSize = 64) =>
         RunConfig.Parse($$"""
             model: {family: gpt2, n_dims: {{nDims}}, n_positions: {{nPoints}}, n_embd: {{nEmbd}}, n_layer: {{nLayer}}, n_head: {{nHead}}}
@@ -38,6 +39,7 @@ public static class TrainingBenchmark
             out_dir: unused
             """, "benchmark");
 
+    /// <summary>Times <paramref name="steps"/> training steps of <paramref name="config"/> after <paramref name="warmup"/> uncounted ones; nothing is written.</summary>
     public static StepTiming Measure(string name, RunConfig config, int steps, Device? device = null, int warmup = 10, bool? cudaGraphs = null)
     {
         using var trainer = new Trainer(config, run: null, device, cudaGraphs);

@@ -17,9 +17,12 @@ public sealed class TrainingData : IDisposable
     readonly GaussianSampler _sampler;
     readonly FunctionPool? _pool;
 
+    /// <summary>The function class the prompts are drawn from.</summary>
     public FunctionClass Task { get; }
+    /// <summary>The curriculum: how many points and active dims each step's prompts have.</summary>
     public Curriculum Curriculum { get; }
 
+    /// <summary>The training prompts of <paramref name="config"/>: its class, its curriculum, and its pool of functions or finite set of prompts, if any.</summary>
     public TrainingData(RunConfig config)
     {
         _config = config;
@@ -55,5 +58,6 @@ public sealed class TrainingData : IDisposable
             return (xs, Task.Evaluate(functions, xs, generator));
     }
 
+    /// <summary>Disposes the pool of functions, if any.</summary>
     public void Dispose() => _pool?.Dispose();
 }

@@ -11,9 +11,11 @@ public sealed record LogRow(int Step, double Loss, double ExcessLoss, int NPoint
 /// </summary>
 public sealed class TrainingLog
 {
+    /// <summary>The header line, the columns in order.</summary>
     public const string Header = "step,loss,excess_loss,n_points,n_dims,seconds";
     readonly string _path;
 
+    /// <summary>Opens the log at <paramref name="path"/> for appending, keeping only the rows up to <paramref name="resumeAfterStep"/> (and no half-written last line).</summary>
     public TrainingLog(string path, int resumeAfterStep)
     {
         _path = path;
@@ -49,6 +51,7 @@ public sealed class TrainingLog
         r.ExcessLoss.ToString("R", CultureInfo.InvariantCulture), r.NPoints.ToString(CultureInfo.InvariantCulture),
         r.NDims.ToString(CultureInfo.InvariantCulture), r.Seconds.ToString("F3", CultureInfo.InvariantCulture));
 
+    /// <summary>The column names, in order.</summary>
     public static readonly string[] Columns = Header.Split(',');
 
     /// <summary>

@@ -12,8 +12,10 @@ namespace InContext.Training;
 /// </summary>
 public sealed record TrainingMemory(double Parameters, double ParameterBytes, double ActivationBytes)
 {
+    /// <summary>The estimate in all: seven float32 copies of the parameters plus the activations.</summary>
     public double TotalBytes => 7 * ParameterBytes + ActivationBytes;
 
+    /// <summary>Estimates the memory a run of <paramref name="config"/> needs at its longest prompts.</summary>
     public static TrainingMemory Estimate(RunConfig config)
     {
         var m = config.Model;
