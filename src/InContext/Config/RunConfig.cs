@@ -9,6 +9,9 @@ public sealed record ModelConfig(string Family, int NDims, int NPositions, int N
 /// <summary>One curriculum schedule: starts at Start, grows by Inc every Interval steps, capped at End.</summary>
 public sealed record Schedule(int Start, int End, int Inc, int Interval);
 
+/// <summary>The paper's <c>curriculum</c> section: how the active dims and the points per prompt grow.</summary>
+/// <param name="Dims">The schedule of active input dims (<c>dims</c>).</param>
+/// <param name="Points">The schedule of points per prompt (<c>points</c>).</param>
 public sealed record CurriculumConfig(Schedule Dims, Schedule Points);
 
 /// <summary>The paper's <c>training</c> section, plus <c>seed</c> (ours) for reproducible runs.</summary>
@@ -35,7 +38,9 @@ public sealed record WandbConfig(string Project, string Entity, string Notes, st
 /// </summary>
 public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, WandbConfig Wandb, string OutDir, bool TestRun)
 {
+    /// <summary>The model families a config may name (<c>model.family</c>): GPT-2 only.</summary>
     public static readonly string[] Families = { "gpt2" };
+    /// <summary>The data samplers a config may name (<c>training.data</c>): Gaussian only.</summary>
     public static readonly string[] DataSamplers = { "gaussian" };
 
     /// <summary>Loads a config file (resolving <c>inherit</c>) and validates it; errors name the file and key path.</summary>
@@ -68,6 +73,7 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
     /// <summary>The file the config was read from (or the name given to in-memory text), as errors name it.</summary>
     public string Source { get; init; } = "<config>";
 
+    /// <summary>Validates a config tree (as <see cref="YamlTree"/> reads it, inherit resolved) read from <paramref name="file"/>; errors name the file and key path.</summary>
     public static RunConfig FromTree(string file, Dictionary<string, object?> tree)
     {
         var root = new Section(file, "", tree).Expect("model", "training", "wandb", "out_dir", "test_run");

@@ -9,6 +9,7 @@ namespace InContext.Evaluation;
 /// </summary>
 public static class Aggregation
 {
+    /// <summary>The statistics per position of <paramref name="metrics"/> (<c>[prompts, positions]</c>), resampling with <paramref name="generator"/> <paramref name="trials"/> times.</summary>
     public static PositionStats Aggregate(Tensor metrics, Generator generator, int trials = 1000)
     {
         using var scope = NewDisposeScope();

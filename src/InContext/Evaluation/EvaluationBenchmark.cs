@@ -15,6 +15,7 @@ public sealed record EvaluationTiming(string Workload, string Model, double Seco
 /// </summary>
 public static class EvaluationBenchmark
 {
+    /// <summary>Times each of the chosen <paramref name="workloads"/> (null or empty: all), one model at a time.</summary>
     public static IEnumerable<EvaluationTiming> Run(EvaluationSettings settings, IReadOnlyList<string>? workloads = null)
     {
         bool Wanted(string w) => workloads is null || workloads.Count == 0 || workloads.Contains(w);

@@ -6,6 +6,7 @@ namespace InContext.Evaluation;
 /// <summary>What an evaluation asks: prompts of <paramref name="NPoints"/> points from <paramref name="Task"/>.</summary>
 public sealed record EvaluationProblem(FunctionClass Task, int NPoints)
 {
+    /// <summary>The input dimension d of the task.</summary>
     public int NDims => Task.NDims;
 
     /// <summary>A run's problem: its task at the curriculum's end (all dims, the longest prompts).</summary>
@@ -25,9 +26,11 @@ public static class EvaluationKey
 {
     const string Separator = "; ";
 
+    /// <summary>The full key: the problem part, then the prompts (how many, batch size, seed).</summary>
     public static string Of(EvaluationProblem problem, EvaluationSettings settings, string? checkpointFingerprint) =>
         ProblemPart(problem, checkpointFingerprint) + Separator + $"{settings.NumExamples} prompts in batches of {settings.BatchSize}, seed {settings.Seed}";
 
+    /// <summary>The problem part of a key: the problem and the checkpoint's fingerprint (or "no model").</summary>
     public static string ProblemPart(EvaluationProblem problem, string? checkpointFingerprint) =>
         problem.Describe() + (checkpointFingerprint is { } f ? $", checkpoint {f}" : ", no model");
 

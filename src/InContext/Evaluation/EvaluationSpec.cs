@@ -61,7 +61,9 @@ public static class Evaluations
         return list;
     }
 
+    /// <summary>The evaluation name of inputs scaled by <paramref name="c"/>, e.g. <c>scale-x=2</c>.</summary>
     public static string ScaleXName(double c) => $"scale-x={Num(c)}";
+    /// <summary>The evaluation name of outputs scaled by <paramref name="c"/>, e.g. <c>scale-y=3</c>.</summary>
     public static string ScaleYName(double c) => $"scale-y={Num(c)}";
 
     /// <summary>Inputs scaled by <paramref name="c"/> through a random rotation (<c>U diag(c) Uᵀ</c>).</summary>

@@ -6,6 +6,7 @@ namespace InContext.Evaluation;
 /// <summary>Evaluation settings: the paper's 1280 prompts in batches of 64.</summary>
 public sealed record EvaluationSettings(int NumExamples = 1280, int BatchSize = 64, long Seed = 0)
 {
+    /// <summary>The number of batches, the last one possibly short.</summary>
     public int Batches => (NumExamples + BatchSize - 1) / BatchSize;
 }
 
@@ -22,6 +23,15 @@ public sealed record EvaluationProgress(string Evaluation, int Batch, int Batche
 /// </summary>
 public static class Evaluator
 {
+    /// <summary>Evaluates every predictor on every evaluation and sets each result in <paramref name="into"/>.</summary>
+    /// <param name="evaluations">The evaluations, in order.</param>
+    /// <param name="predictors">The models and baselines to ask.</param>
+    /// <param name="nPoints">Points per prompt.</param>
+    /// <param name="settings">How many prompts, in what batches, from which seed.</param>
+    /// <param name="into">The metrics file the results are set in (not written to disk here).</param>
+    /// <param name="needed">Which (evaluation, predictor) pairs to run; null: all.</param>
+    /// <param name="progress">Called after each batch of each evaluation.</param>
+    /// <param name="evaluatedOn">The key recorded with each entry (<see cref="EvaluationKey"/>).</param>
     public static void Run(
         IReadOnlyList<EvaluationSpec> evaluations,
         IReadOnlyList<IPredictor> predictors,

@@ -22,8 +22,10 @@ public sealed record PositionStats(
 /// </summary>
 public sealed class MetricsFile
 {
+    /// <summary>Per evaluation name, per model id, the model's statistics, in the order added.</summary>
     public Dictionary<string, Dictionary<string, PositionStats>> Evaluations { get; } = new();
 
+    /// <summary>Sets (or replaces) <paramref name="model"/>'s statistics on <paramref name="evaluation"/>.</summary>
     public void Set(string evaluation, string model, PositionStats stats)
     {
         if (!Evaluations.TryGetValue(evaluation, out var models))

@@ -12,15 +12,20 @@ namespace InContext.Evaluation;
 /// </summary>
 public sealed class OffSpanPrompts : PromptingStrategy
 {
+    /// <summary>Queries a fraction <paramref name="offSpan"/> of the way off the span of the earlier examples.</summary>
+    /// <param name="offSpan">t, from 0 (in the span) to 1 (orthogonal to it).</param>
     public OffSpanPrompts(double offSpan)
     {
         if (!(offSpan >= 0 && offSpan <= 1)) throw new ParameterException("off_span", $"{offSpan.ToString(CultureInfo.InvariantCulture)}: expected a number from 0 to 1");
         OffSpan = offSpan;
     }
 
+    /// <summary>t, from 0 (queries in the span) to 1 (orthogonal to it).</summary>
     public double OffSpan { get; }
+    /// <inheritdoc/>
     public override string Name => $"query-off-span={OffSpan.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <inheritdoc/>
     public override (Tensor xs, Tensor? queries) Build(Tensor xs, Generator generator)
     {
         using var scope = NewDisposeScope();

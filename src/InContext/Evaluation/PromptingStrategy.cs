@@ -9,16 +9,22 @@ namespace InContext.Evaluation;
 /// </summary>
 public abstract class PromptingStrategy
 {
+    /// <summary>The strategy's name, as evaluation names and metrics.json use it (e.g. <c>random_quadrants</c>).</summary>
     public abstract string Name { get; }
 
     /// <summary>Turns sampled xs <c>[b, n, d]</c> into (in-context xs, per-position queries or null).</summary>
     public abstract (Tensor xs, Tensor? queries) Build(Tensor xs, Generator generator);
 
+    /// <summary>Plain prompts: each point is in turn the query.</summary>
     public static readonly PromptingStrategy Standard = new StandardPrompts();
+    /// <summary>The examples lie in one random orthant, the query is a fresh Gaussian point.</summary>
     public static readonly PromptingStrategy RandomQuadrants = new RandomQuadrantPrompts();
+    /// <summary>Each query orthogonal to every earlier example (below d examples; past d the query is 0).</summary>
     public static readonly PromptingStrategy OrthogonalTrainTest = new OrthogonalTrainTestPrompts();
+    /// <summary>Each query is one of the earlier examples.</summary>
     public static readonly PromptingStrategy OverlappingTrainTest = new OverlappingTrainTestPrompts();
 
+    /// <summary>The paper's four strategies, standard first.</summary>
     public static IReadOnlyList<PromptingStrategy> All { get; } = [Standard, RandomQuadrants, OrthogonalTrainTest, OverlappingTrainTest];
 }
 

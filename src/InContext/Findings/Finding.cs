@@ -5,7 +5,17 @@ using InContext.Reports;
 namespace InContext.Findings;
 
 /// <summary>Where a comparison reads the error curves: after d/2, d or 2d examples, or at the last position.</summary>
-public enum ExamplesAt { HalfD, D, TwiceD, Last }
+public enum ExamplesAt
+{
+    /// <summary>After d/2 examples.</summary>
+    HalfD,
+    /// <summary>After d examples.</summary>
+    D,
+    /// <summary>After 2d examples.</summary>
+    TwiceD,
+    /// <summary>At the last position of the curves.</summary>
+    Last,
+}
 
 /// <summary>How a model's error must stand against the others'.</summary>
 public enum Relation
@@ -25,6 +35,7 @@ public enum Relation
 /// </summary>
 public sealed record Condition(string Model, Relation Relation, IReadOnlyList<string> Others, ExamplesAt At, double Tolerance = 0)
 {
+    /// <summary>The position (number of examples) the condition reads for a run of <paramref name="nDims"/> dims whose curves have <paramref name="positions"/> positions.</summary>
     public int K(int nDims, int positions) => At switch
     {
         ExamplesAt.HalfD => nDims / 2,
@@ -33,6 +44,7 @@ public sealed record Condition(string Model, Relation Relation, IReadOnlyList<st
         _ => positions - 1,
     };
 
+    /// <summary>The condition in words at <paramref name="k"/> examples, e.g. "Transformer within 0.1 of Least Squares after 10 examples".</summary>
     public string Describe(int k)
     {
         var others = Others.Count == 1 ? ModelDisplay.Name(Others[0]) : "the best of " + string.Join(", ", Others.Select(ModelDisplay.Name));
@@ -52,6 +64,7 @@ public sealed record Check(string Description, double Value, double Other, strin
 /// <summary>A finding's verdict at this scale: every condition's numbers, and whether all held.</summary>
 public sealed record Verdict(IReadOnlyList<Check> Checks)
 {
+    /// <summary>Whether every condition held (false when there are none).</summary>
     public bool Holds => Checks.Count > 0 && Checks.All(c => c.Holds);
 }
 

@@ -12,6 +12,7 @@ public static class PaperFindings
 {
     const string T = InContextTransformer.Id;
 
+    /// <summary>The four findings, in the paper's order.</summary>
     public static readonly IReadOnlyList<Finding> All =
     [
         new("linear-functions", "On linear functions the transformer matches least squares (and beats 3-NN and averaging).",
@@ -39,6 +40,7 @@ public static class PaperFindings
         ]),
     ];
 
+    /// <summary>The finding named <paramref name="name"/>; an unknown name is a <see cref="ParameterException"/> of <c>only</c>.</summary>
     public static Finding Get(string name) =>
         All.FirstOrDefault(f => f.Name == name) ?? throw new ParameterException("only", $"{Printable.Escape(name)}: not one of the findings ({string.Join(", ", All.Select(f => f.Name))})");
 }

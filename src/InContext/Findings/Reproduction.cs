@@ -18,9 +18,12 @@ public sealed record Timing(double TrainSeconds, double EvalSeconds);
 /// </summary>
 public sealed class Experiment(Finding finding, string outDir)
 {
+    /// <summary>The file in the run folder that holds the time spent so far.</summary>
     public const string TimingFileName = "timing.json";
 
+    /// <summary>The finding the experiment tests.</summary>
     public Finding Finding { get; } = finding;
+    /// <summary>The experiment's run folder, <c>&lt;out&gt;/&lt;finding&gt;/</c>.</summary>
     public RunFolder Run { get; } = new(Path.Combine(outDir, finding.Name));
 
     /// <summary>The run's config: the folder's own once it exists, else the embedded one.</summary>
@@ -35,6 +38,7 @@ public sealed class Experiment(Finding finding, string outDir)
         return RunConfig.Parse(reader.ReadToEnd(), $"reproduce/{name}.yaml (embedded)") with { OutDir = Path.GetFullPath(outDir) };
     }
 
+    /// <summary>Steps trained so far, from <c>state.pt</c> (0 before the first save).</summary>
     public int StepsDone
     {
         get
@@ -45,6 +49,7 @@ public sealed class Experiment(Finding finding, string outDir)
         }
     }
 
+    /// <summary>Whether training has reached the config's <c>train_steps</c>.</summary>
     public bool Trained => StepsDone >= Config.Training.TrainSteps;
 
     /// <summary>Whether metrics.json holds the standard evaluation of the run's current checkpoint (a stale one does not count).</summary>
@@ -52,6 +57,7 @@ public sealed class Experiment(Finding finding, string outDir)
         Run.HasState && File.Exists(Run.MetricsPath) && MetricsFile.Load(Run.MetricsPath).Evaluations.TryGetValue("standard", out var standard)
         && standard.Values.All(s => s.EvaluatedOn?.Contains(Interop.Checkpoints.Fingerprint(Run.StatePath)) == true);
 
+    /// <summary>The time spent so far (zeros before any).</summary>
     public Timing Timing
     {
         get
@@ -70,14 +76,17 @@ public sealed class Experiment(Finding finding, string outDir)
         AtomicFile.WriteAllText(Path.Combine(Run.Path, TimingFileName), JsonSerializer.Serialize(new Timing(t.TrainSeconds + trainSeconds, t.EvalSeconds + evalSeconds)));
     }
 
+    /// <summary>The plot settings of the run, which normalise the errors its finding compares.</summary>
     public PlotSettings Settings => RunPlots.SettingsOf(Config, Finding.Name);
 
+    /// <summary>Decides the finding from the run's metrics.json.</summary>
     public Verdict Decide() => Finding.Decide(MetricsFile.Load(Run.MetricsPath), Settings);
 }
 
 /// <summary>The findings of <c>icl reproduce</c> as a table: per finding the claim, the numbers that decide it, the verdict and the time taken.</summary>
 public static class Reproduction
 {
+    /// <summary>The table: one row per experiment, with its claim, numbers, verdict and time (each is decided from its metrics.json).</summary>
     public static ReportTable Summary(IReadOnlyList<Experiment> experiments)
     {
         static string N(double v) => v.ToString("F3", CultureInfo.InvariantCulture);

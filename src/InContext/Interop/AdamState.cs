@@ -33,6 +33,7 @@ public static class AdamState
         return ours.Select(n => reference.IndexOf(n)).ToArray();
     }
 
+    /// <paramref name="optimizer"/>'s state as PyTorch's state dict, indexed in the paper's layout when <paramref name="referenceLayout"/>, else in ours.
     public static Hashtable ToTable(InContextTransformer model, Adam optimizer, bool referenceLayout)
     {
         var sd = optimizer.state_dict();

@@ -12,12 +12,16 @@ namespace InContext.Interop;
 /// training state (<c>state.pt</c>) the Adam state and the step.</summary>
 public sealed class CheckpointContents : IDisposable
 {
+    /// <summary>The model's state dict: tensor by key.</summary>
     public required Dictionary<string, Tensor> Model { get; init; }
+    /// <summary>Adam's state dict as read (<see cref="AdamState"/>'s layout); null for a bare model file.</summary>
     public Hashtable? Optimizer { get; init; }
     /// <summary>Index of the last completed step (the paper's <c>train_step</c>).</summary>
     public int? TrainStep { get; init; }
+    /// <summary>The file read, for errors.</summary>
     public required string Path { get; init; }
 
+    /// <summary>Disposes the model's tensors.</summary>
     public void Dispose() { foreach (var t in Model.Values) t.Dispose(); }
 }
 
@@ -31,6 +35,7 @@ public sealed class CheckpointContents : IDisposable
 /// </summary>
 public static class PyTorchCheckpoint
 {
+    /// <summary>The key of the paper's unused token embedding.</summary>
     public const string TokenEmbeddingKey = "_backbone.wte.weight";
 
     /// <summary>GPT-2's vocabulary: the rows of the paper's unused <c>wte</c> (GPT2Config's default).</summary>
@@ -62,6 +67,7 @@ public static class PyTorchCheckpoint
         : key.EndsWith(".attn.masked_bias") ? tensor(MaskedBiasValue)
         : ones(shape[2], shape[3], ScalarType.Byte).tril().view(shape);
 
+    /// <summary>A shape as errors print it, e.g. <c>[1, 1, 82, 82]</c>.</summary>
     public static string Shape(long[] shape) => $"[{string.Join(", ", shape)}]";
 
     /// <summary>Reads a <c>state.pt</c> (training state) or a <c>model_&lt;step&gt;.pt</c> (bare state dict).</summary>
@@ -177,6 +183,7 @@ public static class PyTorchCheckpoint
         });
     }
 
+    /// <summary>Pickles <paramref name="table"/> to <paramref name="path"/> as <c>torch.save</c> does, whole or not at all.</summary>
     public static void WriteAtomically(string path, Hashtable table) =>
         AtomicFile.Write(path, stream => PyTorchPickler.PickleStateDict(stream, table, leaveOpen: true));
 

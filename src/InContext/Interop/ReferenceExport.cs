@@ -5,6 +5,7 @@ using InContext.Yaml;
 namespace InContext.Interop;
 
 /// <summary>What <see cref="ReferenceExport.Export"/> wrote, and what the paper's code will make of it.</summary>
+/// <param name="ModelPath">The model file written.</param>
 /// <param name="ConfigPath">The <c>config.yaml</c> written beside the model (only <c>--for-reference</c>).</param>
 /// <param name="Notes">Things the paper's code will refuse or do differently, one line each.</param>
 public sealed record ExportResult(string ModelPath, string? ConfigPath, IReadOnlyList<string> Notes);
@@ -33,6 +34,10 @@ public static class ReferenceExport
     public static readonly string[] ReferenceTasks =
         ["linear_regression", "sparse_linear_regression", "linear_classification", "relu_2nn_regression", "decision_tree"];
 
+    /// <summary>Writes the model of run folder <paramref name="runDir"/> to <paramref name="outFile"/>, in our layout or, <paramref name="forReference"/>, the paper's.</summary>
+    /// <param name="runDir">The run folder to export from.</param>
+    /// <param name="outFile">The model file to write; an existing one is refused.</param>
+    /// <param name="forReference">Write for the paper's code: its extra keys, and its <c>config.yaml</c> beside the file.</param>
     /// <param name="step">Export the kept <c>model_&lt;step&gt;.pt</c> rather than <c>state.pt</c>.</param>
     public static ExportResult Export(string runDir, string outFile, bool forReference, int? step = null)
     {

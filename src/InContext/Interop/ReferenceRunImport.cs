@@ -7,6 +7,8 @@ using TorchSharp.Modules;
 namespace InContext.Interop;
 
 /// <summary>What <see cref="ReferenceRunImport.Import"/> wrote.</summary>
+/// <param name="Run">The run folder written.</param>
+/// <param name="Config">Its config, as written (in our schema).</param>
 /// <param name="Source">The checkpoint read (<c>state.pt</c> or <c>model_&lt;step&gt;.pt</c>).</param>
 /// <param name="TrainStep">The last completed step: the file's <c>train_step</c>, or the kept model's step.</param>
 /// <param name="AdamImported">Whether Adam's moments and step came along (only from a <c>state.pt</c>).</param>
@@ -40,6 +42,10 @@ public sealed record ImportResult(RunFolder Run, RunConfig Config, string Source
 /// </summary>
 public static class ReferenceRunImport
 {
+    /// <summary>Imports the paper's run folder <paramref name="referenceDir"/> (its <c>state.pt</c>, or the kept model of <paramref name="step"/>) into a new run folder <paramref name="outDir"/>.</summary>
+    /// <param name="referenceDir">The paper's run folder (its <c>config.yaml</c> and checkpoints).</param>
+    /// <param name="step">Import the kept <c>model_&lt;step&gt;.pt</c> rather than <c>state.pt</c>.</param>
+    /// <param name="outDir">The run folder to create: absent or empty, never overwritten.</param>
     public static ImportResult Import(string referenceDir, int? step, string outDir)
     {
         var target0 = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir));
