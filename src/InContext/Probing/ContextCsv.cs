@@ -8,7 +8,9 @@ namespace InContext.Probing;
 /// </summary>
 public sealed record CsvRows(string Path, double[,] X, double[]? Y, int[] Lines)
 {
+    /// <summary>The number of rows.</summary>
     public int Rows => X.GetLength(0);
+    /// <summary>The number of input columns.</summary>
     public int Dims => X.GetLength(1);
 }
 

@@ -49,7 +49,9 @@ public sealed class InContextRegressor : IDisposable
     /// <summary>A baseline by its metrics.json id (<c>least_squares</c>, <c>knn_3</c>, <c>lasso_0.01</c>, ...).</summary>
     public static InContextRegressor Baseline(string id, TrainingDistribution? training = null) => new(Learners.Create(id), training);
 
+    /// <summary>The predictor asked: the run's transformer or a baseline.</summary>
     public IPredictor Model { get; }
+    /// <summary>What the run's model was trained on; null when not given (a baseline made without it).</summary>
     public TrainingDistribution? Training { get; }
 
     /// <summary>
@@ -175,6 +177,7 @@ public sealed class InContextRegressor : IDisposable
         if (!finite.item<bool>()) throw new ArgumentException($"{name} holds NaN or infinity");
     }
 
+    /// <summary>Disposes the stored context, and the model when this regressor loaded it.</summary>
     public void Dispose()
     {
         _x?.Dispose(); _y?.Dispose();

@@ -73,6 +73,7 @@ public static class LimitationMap
         return ranges;
     }
 
+    /// <summary>Sweeps every shift of <see cref="Ranges"/> over the run's transformer and the baselines, with the <paramref name="settings"/> of an evaluation; <paramref name="progress"/> hears each shift's label, strength and batch.</summary>
     public static IReadOnlyList<ShiftMeasurement> Run(RunFolder run, EvaluationSettings settings, Device? device = null,
         Action<string, double, EvaluationProgress>? progress = null)
     {

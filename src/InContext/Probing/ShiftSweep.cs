@@ -51,6 +51,7 @@ public sealed record ShiftSweep(string Parameter, IReadOnlyList<double> Values)
         return new ShiftSweep(parameter, values.Select(v => Math.Round(v, 6)).ToList());
     }
 
+    /// <summary>Whether the sweep has more than one value.</summary>
     public bool IsRange => Values.Count > 1;
 
     /// <summary>The probe options with this sweep's parameter set to <paramref name="value"/>.</summary>
@@ -95,8 +96,10 @@ public sealed record ShiftPoint(double Value, double TransformerAtD, double Tran
 
     /// <summary>Whether the transformer errs more than twice the best baseline (and is not itself solving the task) after k = d or 2d examples.</summary>
     public bool BreaksAtD => TransformerAtD > 2 * BestAtD && TransformerAtD > Solved;
+    /// <summary>Whether the transformer errs more than twice the best baseline (and is not itself solving the task) after 2d examples.</summary>
     public bool BreaksAt2D => TransformerAt2D > 2 * BestAt2D && TransformerAt2D > Solved;
 
+    /// <summary>The point of strength <paramref name="value"/> from a probe's result (which must include the <c>zero</c> learner) on a run of <paramref name="nDims"/> dims.</summary>
     public static ShiftPoint From(double value, ProbeResult result, int nDims)
     {
         var errors = result.Errors;

@@ -11,8 +11,10 @@ namespace InContext.Probing;
 /// </summary>
 public sealed record TrainingDistribution(FunctionClass Task, int NPositions)
 {
+    /// <summary>What a run of <paramref name="config"/> was trained on: its class and its <c>n_positions</c>.</summary>
     public static TrainingDistribution Of(RunConfig config) => new(config.CreateTask(), config.Model.NPositions);
 
+    /// <summary>The most input coordinates a prompt may have (the model's <c>n_dims</c>).</summary>
     public int NDims => Task.NDims;
 
     /// <summary>The most in-context pairs a prompt can hold before its query.</summary>

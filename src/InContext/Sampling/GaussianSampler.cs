@@ -10,10 +10,14 @@ namespace InContext.Sampling;
 /// </summary>
 public sealed class GaussianSampler(int nDims, Tensor? scale = null, Tensor? bias = null)
 {
+    /// <summary>The input dimension d.</summary>
     public int NDims { get; } = nDims;
+    /// <summary>The <c>[d, d]</c> matrix the inputs are multiplied by; null for none.</summary>
     public Tensor? Scale { get; } = scale;
+    /// <summary>The <c>[d]</c> offset added to the inputs; null for none.</summary>
     public Tensor? Bias { get; } = bias;
 
+    /// <summary>Draws xs <c>[batchSize, nPoints, d]</c> from <paramref name="generator"/>, zeroing the coordinates from <paramref name="nDimsTruncated"/> on (none when null).</summary>
     public Tensor Sample(int nPoints, int batchSize, Generator generator, int? nDimsTruncated = null) =>
         Transform(randn(new long[] { batchSize, nPoints, NDims }, generator: generator), nDimsTruncated);
 

@@ -41,6 +41,12 @@ public static partial class LocalSweep
         public StreamWriter Log { get; } = log;
     }
 
+    /// <summary>Trains, then evaluates, every run of the sweep not evaluated yet, several at once; returns the counts of what happened.</summary>
+    /// <param name="sweep">The sweep's folder; it is locked for the sweep's duration.</param>
+    /// <param name="icl">How to start icl (the program and its leading arguments).</param>
+    /// <param name="options">Runs at a time, cores and device.</param>
+    /// <param name="report">Receives one line per event: the plan, and each run started, done, stopped, failed or left alone.</param>
+    /// <param name="cancel">Stops the sweep: the runs in progress get SIGTERM, save and exit.</param>
     public static LocalSweepResult Run(SweepFolder sweep, IclProgram icl, LocalSweepOptions options, Action<string> report, CancellationToken cancel = default)
     {
         if (options.Jobs < 1) throw new ParameterException("jobs", $"{options.Jobs}: must be at least 1");

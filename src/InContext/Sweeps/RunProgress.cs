@@ -16,10 +16,14 @@ namespace InContext.Sweeps;
 public sealed record RunProgress(
     string Id, string Path, int StepsDone, int TotalSteps, double? LastLoss, bool Evaluated, string? Error, string? Holder)
 {
+    /// <summary>Whether the run has trained all its steps.</summary>
     public bool Trained => TotalSteps > 0 && StepsDone >= TotalSteps;
+    /// <summary>Whether the last command failed and the run is not evaluated.</summary>
     public bool Failed => Error is not null && !Evaluated;
+    /// <summary>Whether any step has been trained or logged.</summary>
     public bool Started => StepsDone > 0 || LastLoss is not null;
 
+    /// <summary>Where <paramref name="run"/> stands now.</summary>
     public static RunProgress Of(RunFolder run) => Of(run, LockHolders());
 
     internal static RunProgress Of(RunFolder run, IReadOnlySet<string> lockedFolders)

@@ -54,12 +54,14 @@ public sealed partial record SlurmOptions(
 /// </summary>
 public static class SlurmSweep
 {
+    /// <summary>The batch script's file name, in the sweep's <c>slurm/</c> folder.</summary>
     public const string ScriptFileName = "sweep.sbatch";
 
     /// <summary>The runs a submission covers: those not evaluated yet (all of them before the folder exists).</summary>
     public static IReadOnlyList<string> RunsToSubmit(Sweep sweep) =>
         sweep.Runs.Select(r => r.Id).Where(id => !RunProgress.Of(new RunFolder(Path.Combine(sweep.Folder, id))).Evaluated).ToList();
 
+    /// <summary>The batch script's path for the sweep in <paramref name="sweepFolder"/>.</summary>
     public static string ScriptPath(string sweepFolder) => Path.Combine(sweepFolder, SweepFolder.SlurmFolderName, ScriptFileName);
 
     /// <summary>The batch script for <paramref name="runIds"/> of the sweep in <paramref name="sweepFolder"/>.</summary>

@@ -11,6 +11,7 @@ namespace InContext.Sweeps;
 /// </summary>
 public sealed class SweepException(IReadOnlyList<string> problems) : InputException(string.Join("\n", problems))
 {
+    /// <summary>Every problem found, one line each.</summary>
     public IReadOnlyList<string> Problems { get; } = problems;
 }
 
@@ -42,6 +43,7 @@ public sealed record SlurmDefaults(
 /// </summary>
 public sealed partial class Sweep
 {
+    /// <summary>The grid axis that picks whole config files.</summary>
     public const string InheritKey = "inherit";
     /// <summary>Keys of a sweep file that are the sweep's, not its runs' config.</summary>
     public static readonly string[] SweepKeys = ["name", "out_dir", "grid", "slurm"];
@@ -52,11 +54,15 @@ public sealed partial class Sweep
 
     /// <summary>The sweep file, absolute.</summary>
     public required string File { get; init; }
+    /// <summary>The sweep's name (the file's <c>name:</c>, else its file name): its folder under <c>out_dir</c>.</summary>
     public required string Name { get; init; }
     /// <summary>The sweep's folder (absolute): one run folder per combination.</summary>
     public required string Folder { get; init; }
+    /// <summary>The grid's axes, in the file's order.</summary>
     public required IReadOnlyList<GridAxis> Grid { get; init; }
+    /// <summary>One run per combination of the grid, in the order of the Slurm array.</summary>
     public required IReadOnlyList<SweepRun> Runs { get; init; }
+    /// <summary>The <c>slurm:</c> section's defaults.</summary>
     public required SlurmDefaults Slurm { get; init; }
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]

@@ -11,23 +11,33 @@ namespace InContext.Sweeps;
 /// </summary>
 public sealed class SweepFolder
 {
+    /// <summary>The file that lists the run ids.</summary>
     public const string RunsFileName = "runs.txt";
+    /// <summary>The copy of the sweep file.</summary>
     public const string SweepFileName = "sweep.yaml";
+    /// <summary>The folder of the batch script and Slurm's logs.</summary>
     public const string SlurmFolderName = "slurm";
     /// <summary>In each run folder: the last failed command's error output (deleted when a command succeeds).</summary>
     public const string ErrorFileName = "error.txt";
     /// <summary>In each run folder: what its icl commands printed (a local sweep's; Slurm keeps its own logs in slurm/).</summary>
     public const string LogFileName = "icl.log";
 
+    /// <summary>The sweep folder's full path.</summary>
     public string Path { get; }
+    /// <summary>The run ids, in the order of <c>runs.txt</c> (the Slurm array's).</summary>
     public IReadOnlyList<string> RunIds { get; }
 
     SweepFolder(string path, IReadOnlyList<string> runIds) { Path = path; RunIds = runIds; }
 
+    /// <summary>The sweep's name: its folder's.</summary>
     public string Name => System.IO.Path.GetFileName(Path);
+    /// <summary>The path of <c>runs.txt</c>.</summary>
     public string RunsPath => System.IO.Path.Combine(Path, RunsFileName);
+    /// <summary>The path of <c>slurm/</c>.</summary>
     public string SlurmPath => System.IO.Path.Combine(Path, SlurmFolderName);
+    /// <summary>The run folder of run <paramref name="id"/>.</summary>
     public RunFolder Run(string id) => new(System.IO.Path.Combine(Path, id));
+    /// <summary>The run folders, in the order of <c>runs.txt</c>.</summary>
     public IEnumerable<RunFolder> Runs => RunIds.Select(Run);
 
     /// <summary>Whether <paramref name="path"/> is a sweep's folder (it has <c>runs.txt</c>).</summary>
