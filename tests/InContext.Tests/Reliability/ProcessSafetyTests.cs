@@ -59,12 +59,13 @@ public class ProcessSafetyTests
     [InlineData(SIGTERM, 143, "SIGTERM")]
     public void A_stop_signal_saves_the_step_and_exits_with_the_shells_code(int signal, int exitCode, string name)
     {
+        LetChildrenBeInterrupted();
         var dir = TestPaths.TempDir();
         var (p, run) = StartLongTraining(dir);
         Signal(p, signal);
         int code;
         string stdout, stderr;
-        try { (code, stdout, stderr) = Finish(p, 240); }
+        try { (code, stdout, stderr) = Finish(p, 120); }
         finally { if (!p.HasExited) p.Kill(); }
         Assert.True(code == exitCode, $"exit {code}: {stderr}");
         Assert.Contains($"Stopped by {name} at step", stdout);

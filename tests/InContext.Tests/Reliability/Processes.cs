@@ -14,6 +14,24 @@ static partial class Processes
 
     public static void Signal(Process p, int signal) => Assert.Equal(0, Kill(p.Id, signal));
 
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial nint SetHandler(int signal, nint handler);
+
+    const nint SIG_DFL = 0, SIG_IGN = 1;
+
+    /// <summary>
+    /// A shell starts a background job (`.ci/run &amp;`, nohup) with SIGINT ignored, every process
+    /// it starts inherits that, and icl then rightly ignores Ctrl+C, as any program does under
+    /// nohup. A test of Ctrl+C needs it delivered as from a terminal: the processes this one
+    /// starts from now on get SIGINT's default disposition back (this process's own handler, if
+    /// it has one, is kept).
+    /// </summary>
+    public static void LetChildrenBeInterrupted()
+    {
+        var previous = SetHandler(SIGINT, SIG_DFL);
+        if (previous != SIG_IGN) SetHandler(SIGINT, previous);
+    }
+
     /// <summary>Waits until <paramref name="ready"/> holds (polling), failing after <paramref name="seconds"/>.</summary>
     public static void WaitUntil(Func<bool> ready, string what, double seconds = 120)
     {
