@@ -87,7 +87,7 @@ static class ProbeCommand
         AnsiConsole.Write(table);
         if (plot is null) return;
         var label = Failures.Option(sweep.Parameter)[2..];
-        LimitationMap.WriteFigure(new ShiftMeasurement(new ShiftRange(label, sweep, sweep.Values[0], sweep.Parameter is "scale_x" or "scale_y" or "skew"), points), d, run.Name, plot);
+        LimitationMap.WriteFigure(new ShiftMeasurement(new ShiftRange(label, sweep, sweep.Values[0]), points), d, run.Name, plot);
         Console.WriteLine($"Figure: {Path.GetFullPath(plot)}");
     }
 }

@@ -28,6 +28,21 @@ public sealed record EvaluationRequest(
 /// </summary>
 public static class RunEvaluation
 {
+    /// <summary>
+    /// Whether the run's metrics.json holds each of <paramref name="evaluations"/> computed on the
+    /// run's current <c>state.pt</c> (a stale entry does not count): for <paramref name="model"/>
+    /// alone, or for every model an entry has when it is null.
+    /// </summary>
+    public static bool IsCurrent(RunFolder run, IEnumerable<string> evaluations, string? model = null)
+    {
+        if (!run.HasState || !File.Exists(run.MetricsPath)) return false;
+        var metrics = MetricsFile.Load(run.MetricsPath);
+        var checkpoint = $", checkpoint {Checkpoints.Fingerprint(run.StatePath)}";
+        bool OnThisCheckpoint(PositionStats s) => s.EvaluatedOn?.Contains(checkpoint, StringComparison.Ordinal) == true;
+        return evaluations.All(e => metrics.Evaluations.TryGetValue(e, out var models)
+            && (model is null ? models.Values.All(OnThisCheckpoint) : models.TryGetValue(model, out var stats) && OnThisCheckpoint(stats)));
+    }
+
     /// <summary>Evaluates a trained run under its lock; writes and returns its metrics.json (metrics_&lt;step&gt;.json for a kept model).</summary>
     public static MetricsFile EvaluateRun(RunFolder run, EvaluationRequest request, Device? device = null, Action<EvaluationProgress>? progress = null)
     {

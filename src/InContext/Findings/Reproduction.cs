@@ -44,8 +44,7 @@ public sealed class Experiment(Finding finding, string outDir)
         get
         {
             if (!Run.HasState) return 0;
-            using var contents = Interop.PyTorchCheckpoint.Read(Run.StatePath);
-            return (contents.TrainStep ?? -1) + 1;
+            return (Interop.CheckpointStep.Read(Run.StatePath) ?? -1) + 1;
         }
     }
 
@@ -53,9 +52,7 @@ public sealed class Experiment(Finding finding, string outDir)
     public bool Trained => StepsDone >= Config.Training.TrainSteps;
 
     /// <summary>Whether metrics.json holds the standard evaluation of the run's current checkpoint (a stale one does not count).</summary>
-    public bool Evaluated =>
-        Run.HasState && File.Exists(Run.MetricsPath) && MetricsFile.Load(Run.MetricsPath).Evaluations.TryGetValue("standard", out var standard)
-        && standard.Values.All(s => s.EvaluatedOn?.Contains(Interop.Checkpoints.Fingerprint(Run.StatePath)) == true);
+    public bool Evaluated => RunEvaluation.IsCurrent(Run, ["standard"]);
 
     /// <summary>The time spent so far (zeros before any).</summary>
     public Timing Timing

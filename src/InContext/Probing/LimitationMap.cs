@@ -10,7 +10,11 @@ using static TorchSharp.torch;
 namespace InContext.Probing;
 
 /// <summary>One shift of the limitation map: its range, and the strength at which nothing is shifted.</summary>
-public sealed record ShiftRange(string Label, ShiftSweep Sweep, double Identity, bool Logarithmic);
+public sealed record ShiftRange(string Label, ShiftSweep Sweep, double Identity)
+{
+    /// <summary>Whether figures draw the strength on a log axis (the sweep's values are geometric).</summary>
+    public bool Logarithmic => Sweep.IsGeometric;
+}
 
 /// <summary>A shift's sweep, as the map measured it.</summary>
 public sealed record ShiftMeasurement(ShiftRange Range, IReadOnlyList<ShiftPoint> Points)
@@ -62,14 +66,14 @@ public static class LimitationMap
     {
         var task = config.CreateTask();
         var (d, trained, positions) = (config.Model.NDims, config.Training.Curriculum.Points.End, config.Model.NPositions);
-        var ranges = new List<ShiftRange> { new("input scale", ShiftSweep.Parse("scale_x", "0.25:4:9"), 1, true) };
-        if (task.WithScale(1) is not null) ranges.Add(new("output scale", ShiftSweep.Parse("scale_y", "0.25:4:9"), 1, true));
-        if (task.AcceptsOutputNoise) ranges.Add(new("output noise (std)", ShiftSweep.Parse("noise", "0:1:6"), 0, false));
-        ranges.Add(new("input bias", ShiftSweep.Parse("bias", "0:2:5"), 0, false));
-        if (positions > trained) ranges.Add(new("points per prompt", ShiftSweep.Parse("points", $"{trained}:{positions}:5"), trained, false));
-        if (d > 1) ranges.Add(new("active input dims", ShiftSweep.Parse("n_dims", $"{d}:1:{Math.Min(d, 5)}"), d, false));
-        if (d > 1) ranges.Add(new("input covariance condition number", ShiftSweep.Parse("skew", "1:100:5"), 1, true));
-        ranges.Add(new("query's distance from the examples' span", ShiftSweep.Parse("off_span", "0:1:5"), 0, false));
+        var ranges = new List<ShiftRange> { new("input scale", ShiftSweep.Parse("scale_x", "0.25:4:9"), 1) };
+        if (task.WithScale(1) is not null) ranges.Add(new("output scale", ShiftSweep.Parse("scale_y", "0.25:4:9"), 1));
+        if (task.AcceptsOutputNoise) ranges.Add(new("output noise (std)", ShiftSweep.Parse("noise", "0:1:6"), 0));
+        ranges.Add(new("input bias", ShiftSweep.Parse("bias", "0:2:5"), 0));
+        if (positions > trained) ranges.Add(new("points per prompt", ShiftSweep.Parse("points", $"{trained}:{positions}:5"), trained));
+        if (d > 1) ranges.Add(new("active input dims", ShiftSweep.Parse("n_dims", $"{d}:1:{Math.Min(d, 5)}"), d));
+        if (d > 1) ranges.Add(new("input covariance condition number", ShiftSweep.Parse("skew", "1:100:5"), 1));
+        ranges.Add(new("query's distance from the examples' span", ShiftSweep.Parse("off_span", "0:1:5"), 0));
         return ranges;
     }
 

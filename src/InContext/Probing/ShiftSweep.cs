@@ -19,6 +19,9 @@ public sealed record ShiftSweep(string Parameter, IReadOnlyList<double> Values)
     /// <summary>The parameters a sweep can vary; the multiplicative ones are spaced geometrically.</summary>
     public static readonly IReadOnlyList<string> Parameters = ["scale_x", "scale_y", "noise", "bias", "points", "n_dims", "skew", "off_span"];
     static readonly HashSet<string> Geometric = ["scale_x", "scale_y", "skew"];
+
+    /// <summary>Whether the values are spaced geometrically (scales, condition numbers): a figure draws them on a log axis.</summary>
+    public bool IsGeometric => Geometric.Contains(Parameter);
     static readonly HashSet<string> Whole = ["points", "n_dims"];
 
     /// <summary>

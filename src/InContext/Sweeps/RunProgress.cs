@@ -41,20 +41,10 @@ public sealed record RunProgress(
         {
             if (run.HasState) steps = (CheckpointStep.Read(run.StatePath) ?? -1) + 1;
             if (File.Exists(run.TrainLogPath) && TrainingLog.Read(run.TrainLogPath, dropTruncatedLastLine: true) is { Count: > 0 } rows) loss = rows[^1].Loss;
-            evaluated = steps >= total && File.Exists(run.MetricsPath) && IsEvaluated(run, config);
+            evaluated = steps >= total && RunEvaluation.IsCurrent(run, Evaluations.For(config.CreateTask()).Select(e => e.Name), InContextTransformer.Id);
         }
         catch (InputException e) { error ??= e.Message; }
         return new RunProgress(run.Name, run.Path, steps, total, loss, evaluated, error, holder);
-    }
-
-    /// <summary>metrics.json has the transformer in every evaluation that applies, computed on the run's current state.pt.</summary>
-    static bool IsEvaluated(RunFolder run, RunConfig config)
-    {
-        var metrics = MetricsFile.Load(run.MetricsPath);
-        var checkpoint = $"checkpoint {Checkpoints.Fingerprint(run.StatePath)}";
-        return Evaluations.For(config.CreateTask()).All(e =>
-            metrics.Evaluations.TryGetValue(e.Name, out var models) && models.TryGetValue(InContextTransformer.Id, out var stats)
-            && stats.EvaluatedOn?.Contains(checkpoint, StringComparison.Ordinal) == true);
     }
 
     /// <summary>The last line of the run's <c>error.txt</c> that reads "error: ...", else its last line; null when there is none.</summary>

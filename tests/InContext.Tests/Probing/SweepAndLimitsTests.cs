@@ -96,7 +96,7 @@ public class SweepAndLimitsTests
     public void Where_it_breaks_walks_away_from_no_shift_on_each_side()
     {
         ShiftPoint P(double v, double t, double best) => new(v, t, t, 0, 0, best, "b", best, "b");
-        var range = new ShiftRange("input scale", new ShiftSweep("scale_x", [0.25, 0.5, 1, 2, 4]), 1, true);
+        var range = new ShiftRange("input scale", new ShiftSweep("scale_x", [0.25, 0.5, 1, 2, 4]), 1);
         var m = new ShiftMeasurement(range, [P(0.25, 0.9, 0.1), P(0.5, 0.15, 0.1), P(1, 0.1, 0.1), P(2, 0.3, 0.1), P(4, 0.9, 0.1)]);
         Assert.Equal("at 0.25 and below; at 2 and above", m.BreaksAt(atTwiceD: true));
         var solved = new ShiftMeasurement(range, [P(0.25, 0.04, 0.0), P(1, 0.01, 0.0), P(4, 0.04, 0.0)]);
