@@ -83,8 +83,9 @@ public static class LimitationMap
     {
         var config = run.LoadConfig();
         var d = config.Model.NDims;
+        using var model = run.LoadModel(device);
         return Ranges(config).Select(r => new ShiftMeasurement(r,
-            r.Sweep.Run(run, new ProbeOptions(), settings, device: device, progress: (v, p) => progress?.Invoke(r.Label, v, p))
+            r.Sweep.Run(config, model, new ProbeOptions(), settings, progress: (v, p) => progress?.Invoke(r.Label, v, p))
                 .Select(x => ShiftPoint.From(x.Value, x.Result, d)).ToList())).ToList();
     }
 

@@ -78,9 +78,15 @@ public sealed record ShiftSweep(string Parameter, IReadOnlyList<double> Values)
     public IReadOnlyList<(double Value, ProbeResult Result)> Run(RunFolder run, ProbeOptions options, EvaluationSettings settings,
         IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<double, EvaluationProgress>? progress = null)
     {
-        var config = run.LoadConfig();
-        foreach (var v in Values) Probe.Build(config, Apply(options, v), settings.Seed);
         using var model = run.LoadModel(device, step);
+        return Run(run.LoadConfig(), model, options, settings, models, progress);
+    }
+
+    /// <summary>The same sweep with the run's config and model already loaded (the limitation map sweeps several shifts with one model).</summary>
+    public IReadOnlyList<(double Value, ProbeResult Result)> Run(RunConfig config, IPredictor model, ProbeOptions options, EvaluationSettings settings,
+        IReadOnlyList<string>? models = null, Action<double, EvaluationProgress>? progress = null)
+    {
+        foreach (var v in Values) Probe.Build(config, Apply(options, v), settings.Seed);
         return Values.Select(v => (v, Probe.Run(config, model, Apply(options, v), settings, models, p => progress?.Invoke(v, p), withZero: true))).ToList();
     }
 }
