@@ -24,12 +24,13 @@ public static partial class CudaGraphs
     public static string DefaultPath =>
         Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, FileName);
 
-    /// <summary>Loads the shim from <see cref="DefaultPath"/> if it is there; false (and nothing loaded) when it is not.</summary>
-    public static bool TryLoadDefault()
+    /// <summary>Loads the shim from <paramref name="path"/> (null: <see cref="DefaultPath"/>) if it is there; false (and nothing loaded) when it is not.</summary>
+    public static bool TryLoad(string? path = null)
     {
         if (IsLoaded) return true;
-        if (!File.Exists(DefaultPath)) return false;
-        Load(DefaultPath);
+        path ??= DefaultPath;
+        if (!File.Exists(path)) return false;
+        Load(path);
         return true;
     }
     const int AbiVersion = 1;
@@ -57,11 +58,8 @@ public static partial class CudaGraphs
             if (!File.Exists(path))
                 throw new InputException($"{origin}: no such file; CUDA graphs need the shim native/cuda-graphs/build.sh builds on the GPU machine (the README's GPU section)");
             // dlopen with RTLD_NOW: a shim built against another libtorch fails here, naming the symbol.
-            DlError();
-            var h = DlOpen(path, RTLD_NOW);
-            if (h == 0)
-                throw new InputException($"{origin}: cannot load it ({(Marshal.PtrToStringUTF8(DlError()) ?? "dlopen failed").ReplaceLineEndings(" ")}); rebuild it with native/cuda-graphs/build.sh against this libtorch");
-            _library = h;
+            _library = LibTorchLocation.Open(path, LibTorchLocation.RTLD_NOW, message =>
+                new InputException($"{origin}: cannot load it ({message}); rebuild it with native/cuda-graphs/build.sh against this libtorch"));
             // One resolver per assembly is allowed: this one answers for the shim only (0 = default
             // probing for every other name, e.g. NativeRuntime's "libc"). Merge here if the assembly
             // ever needs another.
@@ -141,12 +139,6 @@ public static partial class CudaGraphs
     [LibraryImport(Library)] internal static partial int icl_cg_graph_pool(nint graph, out ulong first, out ulong second);
     [LibraryImport(Library)] internal static partial int icl_cg_pool_handle(out ulong first, out ulong second);
     [LibraryImport(Library)] internal static partial int icl_cg_graph_destroy(nint graph);
-
-    const int RTLD_NOW = 0x2;
-    [LibraryImport("libdl.so.2", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint DlOpen(string path, int flags);
-    [LibraryImport("libdl.so.2", EntryPoint = "dlerror")]
-    private static partial nint DlError();
 
     internal static void EnsureLoadedForHandles() => EnsureLoaded();
 }

@@ -318,7 +318,7 @@ public static partial class LibTorchLocation
         try { return Marshal.PtrToStringUTF8(p)!; } finally { Free(p); }
     }
 
-    const int RTLD_LAZY = 0x1, RTLD_NOW = 0x2, RTLD_GLOBAL = 0x100;
+    internal const int RTLD_LAZY = 0x1, RTLD_NOW = 0x2, RTLD_GLOBAL = 0x100;
 
     [LibraryImport("libc.so.6", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint RealPathNative(string path, nint resolved);
@@ -327,7 +327,8 @@ public static partial class LibTorchLocation
     private static partial void Free(nint p);
 
 
-    static nint Open(string path, int flags, Func<string, Exception> fail)
+    /// <summary>dlopen(3) of <paramref name="path"/>; when it fails, throws what <paramref name="fail"/> makes of dlerror's message (one line).</summary>
+    internal static nint Open(string path, int flags, Func<string, Exception> fail)
     {
         // Bind dlerror's P/Invoke (and clear any stale error) first: binding it later would call
         // dlopen/dlsym inside the runtime and wipe the message we want.

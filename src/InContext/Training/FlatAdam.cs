@@ -88,17 +88,23 @@ public sealed class FlatAdam : IDisposable
         _grads.zero_();
     }
 
+    /// <summary>
+    /// Whether every parameter is at one Adam step, as in any run this program trained. A loaded
+    /// state that lacks some parameters' moments starts those at step 0 and they stay behind for
+    /// good: each then needs its own bias corrections, which the one flat update cannot give.
+    /// </summary>
+    public bool StepsAgree => _states.All(s => s.step == _states[0].step);
+
     /// <summary>One Adam step on every parameter, from the gradients backward left.</summary>
     public void Step()
     {
-        // Parameters at different Adam steps (a loaded state that lacks some) need their own bias
-        // corrections: Adam's per-tensor step does that, on the same views.
-        var step = _states[0].step + 1;
-        if (_states.Any(s => s.step + 1 != step))
+        // Parameters at different Adam steps: Adam's per-tensor step, on the same views.
+        if (!StepsAgree)
         {
             _adam.step();
             return;
         }
+        var step = _states[0].step + 1;
         foreach (var s in _states) s.step = step;
         var o = _options;
         var (beta1, beta2) = (o.beta1!.Value, o.beta2!.Value);
@@ -122,8 +128,8 @@ public sealed class FlatAdam : IDisposable
     /// </summary>
     public bool PrepareStepOnDevice()
     {
+        if (!StepsAgree) return false;
         var step = _states[0].step + 1;
-        if (_states.Any(s => s.step + 1 != step)) return false;
         foreach (var s in _states) s.step = step;
         var o = _options;
         var (beta1, beta2) = (o.beta1!.Value, o.beta2!.Value);

@@ -13,8 +13,31 @@ namespace InContext.Training;
 /// advises before a capture) and the step after is captured anew. Every step, warm-up or replayed,
 /// runs on one side stream and computes the same update.
 /// </summary>
-sealed class GraphedSteps : IDisposable
+public sealed class GraphedSteps : IDisposable
 {
+    /// <summary>
+    /// Whether a run on a CUDA device replays its steps from graphs, decided before its first step.
+    /// <paramref name="asked"/> false: never. True: yes, or one line saying why not (the shim does not
+    /// load; the optimizer's parameters are at different Adam steps, which one captured update cannot
+    /// serve). Null (auto): when the shim at <paramref name="shimPath"/> is there and the steps agree,
+    /// else eager steps.
+    /// </summary>
+    /// <param name="asked">--cuda-graphs: on (true), off (false) or auto (null).</param>
+    /// <param name="update">The run's optimizer step, after any state was resumed into it.</param>
+    /// <param name="statePath">The resumed state.pt the optimizer came from, named in the refusal; null for a fresh run.</param>
+    /// <param name="shimPath">The shim (null: <see cref="CudaGraphs.DefaultPath"/>).</param>
+    public static bool Choose(bool? asked, FlatAdam update, string? statePath, string? shimPath = null)
+    {
+        if (asked == false) return false;
+        if (!update.StepsAgree)
+            return asked == true
+                ? throw new InputException($"{statePath ?? "the optimizer"}: its Adam state has parameters at different steps, and CUDA graphs replay one update for all of them; train with --cuda-graphs off (or auto)")
+                : false;
+        if (asked == null) return CudaGraphs.TryLoad(shimPath);
+        CudaGraphs.Load(shimPath);
+        return true;
+    }
+
     const int WarmUpSteps = 2;
 
     readonly InContextTransformer _model;
@@ -26,7 +49,7 @@ sealed class GraphedSteps : IDisposable
     Tensor? _xs, _ys, _loss, _predictions;
     int _warmUps = WarmUpSteps;
 
-    public GraphedSteps(InContextTransformer model, FunctionClass task, FlatAdam update)
+    internal GraphedSteps(InContextTransformer model, FunctionClass task, FlatAdam update)
     {
         _model = model;
         _task = task;
@@ -34,7 +57,7 @@ sealed class GraphedSteps : IDisposable
     }
 
     /// <summary>Queues the step on the batch (CPU tensors): copies it in and replays (or warms up, or captures). Returns at once.</summary>
-    public void Launch(Tensor xs, Tensor ys)
+    internal void Launch(Tensor xs, Tensor ys)
     {
         if (_shape is null || !_shape.SequenceEqual(xs.shape))
         {
@@ -47,6 +70,7 @@ sealed class GraphedSteps : IDisposable
         using var on = _stream.Enter();
         _xs!.copy_(xs);
         _ys!.copy_(ys);
+        // Choose refused graphs for parameters at different steps, and steps that agree stay so.
         if (!_update.PrepareStepOnDevice())
             throw new InvalidOperationException("the optimizer's parameters are at different steps; train eagerly (--cuda-graphs off)");
         if (_warmUps > 0)
@@ -67,7 +91,7 @@ sealed class GraphedSteps : IDisposable
     }
 
     /// <summary>The loss of the step launched last (waits for it) and, when asked, its point-wise squared error.</summary>
-    public (double loss, double[]? pointwise) Finish(bool pointwise)
+    internal (double loss, double[]? pointwise) Finish(bool pointwise)
     {
         using var on = _stream.Enter();
         var perPoint = pointwise ? (_predictions! - _ys!).square().mean(new long[] { 0 }).cpu().data<float>().Select(v => (double)v).ToArray() : null;
@@ -102,6 +126,7 @@ sealed class GraphedSteps : IDisposable
         _warmUps = Math.Max(_warmUps, 1);
     }
 
+    /// <summary>Disposes the graph, the static tensors and the side stream (waiting for the graph's work first).</summary>
     public void Dispose()
     {
         Reset();

@@ -80,11 +80,8 @@ public sealed class Trainer : IDisposable
             _update = new FlatAdam(Optimizer, Model.parameters().ToList());
             Data = new TrainingData(config);
             if (run is { HasState: true }) Resume(run.StatePath);
-            if (Device.type == DeviceType.CUDA && cudaGraphs != false)
-            {
-                if (cudaGraphs == true) CudaGraphs.Load();
-                if (CudaGraphs.TryLoadDefault()) _graphed = new GraphedSteps(Model, Data.Task, _update);
-            }
+            if (Device.type == DeviceType.CUDA && GraphedSteps.Choose(cudaGraphs, _update, run is { HasState: true } ? run.StatePath : null))
+                _graphed = new GraphedSteps(Model, Data.Task, _update);
         }
         catch
         {
