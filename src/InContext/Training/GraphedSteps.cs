@@ -90,11 +90,11 @@ public sealed class GraphedSteps : IDisposable
         _graph.Replay();
     }
 
-    /// <summary>The loss of the step launched last (waits for it) and, when asked, its point-wise squared error.</summary>
+    /// <summary>The loss of the step launched last (waits for it) and, when asked, its metric per position.</summary>
     internal (double loss, double[]? pointwise) Finish(bool pointwise)
     {
         using var on = _stream.Enter();
-        var perPoint = pointwise ? (_predictions! - _ys!).square().mean(new long[] { 0 }).cpu().data<float>().Select(v => (double)v).ToArray() : null;
+        var perPoint = pointwise ? Trainer.PointwiseMetric(_task, _predictions!, _ys!) : null;
         return (_loss!.ToDouble(), perPoint);
     }
 

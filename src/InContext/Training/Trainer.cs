@@ -3,6 +3,7 @@ using System.Globalization;
 using InContext.Config;
 using InContext.Interop;
 using InContext.Models;
+using InContext.Tasks;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -105,7 +106,7 @@ public sealed class Trainer : IDisposable
 
     /// <summary>
     /// Trains one step (index <see cref="NextStep"/>) and returns its loss and, when asked, the
-    /// batch's point-wise squared error (only on logged steps: it costs a few kernels).
+    /// batch's metric per position before the update (only on logged steps: it costs a few kernels).
     /// </summary>
     public (double loss, double[]? pointwise) Step(bool pointwise = false)
     {
@@ -138,10 +139,17 @@ public sealed class Trainer : IDisposable
         var loss = Data.Task.TrainingLoss(predictions, ys);
         loss.backward();
         _update.Step();
-        var perPoint = pointwise ? (predictions.detach() - ys).square().mean(new long[] { 0 }).cpu().data<float>().Select(v => (double)v).ToArray() : null;
+        var perPoint = pointwise ? PointwiseMetric(Data.Task, predictions.detach(), ys) : null;
         NextStep++;
         return (loss.ToDouble(), perPoint);
     }
+
+    /// <summary>
+    /// The batch's metric per position, averaged over prompts: what the paper logs as
+    /// <c>pointwise/loss</c> (its <c>task.get_metric()</c>, so accuracy for the label classes).
+    /// </summary>
+    internal static double[] PointwiseMetric(FunctionClass task, Tensor predictions, Tensor ys) =>
+        task.Metric(predictions, ys).mean(new long[] { 0 }).cpu().data<float>().Select(v => (double)v).ToArray();
 
     /// <summary>
     /// TorchSharp frees a <c>Scalar</c>'s native memory only in its finalizer, and everyday ops make

@@ -135,6 +135,29 @@ public class TrainerTests
     }
 
     [Fact]
+    public void The_logged_pointwise_loss_is_the_tasks_metric_per_position()
+    {
+        // Squared error: its mean over the positions is the step's loss (both before the update).
+        using (var t = new Trainer(Tiny(1), null))
+        {
+            var (loss, pointwise) = t.Step(pointwise: true);
+            Assert.Equal(5, pointwise!.Length);
+            Assert.Equal(loss, pointwise.Average(), 1e-5 * loss);
+        }
+        // Labels: accuracy per position (the paper logs task.get_metric()), a fraction of the 32 prompts.
+        using (var t = new Trainer(Tiny(1, task: "linear_classification"), null))
+        {
+            var (_, pointwise) = t.Step(pointwise: true);
+            Assert.Equal(5, pointwise!.Length);
+            Assert.All(pointwise, a =>
+            {
+                Assert.InRange(a, 0, 1);
+                Assert.Equal(Math.Round(a * 32), a * 32, 1e-4);
+            });
+        }
+    }
+
+    [Fact]
     public void Finite_training_sets_and_pools_restrict_the_data()
     {
         var config = Tiny(1) with { Training = Tiny(1).Training with { NumTrainingExamples = 40 } };
