@@ -7,12 +7,12 @@ namespace InContext.Cli;
 /// <summary>The one place the CLI turns <c>--device</c> (and <c>--cuda-graphs</c>) into what the library takes.</summary>
 static class Devices
 {
-    /// <summary><c>--cuda-graphs</c>: on a CUDA device, replay training steps from CUDA graphs (auto: when the shim is there).</summary>
+    /// <summary><c>--cuda-graphs</c>: on a CUDA device, replay training steps from CUDA graphs (auto: as <see cref="InContext.Training.GraphedSteps.Choose"/> decides).</summary>
     public static System.CommandLine.Option<string> CudaGraphsOption()
     {
         var option = new System.CommandLine.Option<string>("--cuda-graphs")
         {
-            Description = "On a CUDA device: replay each training step from a CUDA graph (auto: when libIclCudaGraphs.so is found), on, or off.",
+            Description = "On a CUDA device: replay each training step from a CUDA graph (auto: when libIclCudaGraphs.so is found and a resumed Adam state has every parameter at one step), on, or off.",
             DefaultValueFactory = _ => "auto",
         };
         option.AcceptOnlyFromAmong("auto", "on", "off");
