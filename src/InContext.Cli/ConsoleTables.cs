@@ -70,6 +70,7 @@ static class ConsoleTables
         foreach (var (evaluation, models) in metrics.Evaluations)
         {
             if (only != null && only.Count > 0 && !only.Contains(evaluation)) continue;
+            if (!ErrorCurve.CanShow(models, settings)) continue;
             var curves = ErrorCurve.ForEvaluation(models, all);
             if (curves.Count == 0) continue;
             var table = new ErrorTable(curves, all, columns, withLast: true);

@@ -21,6 +21,18 @@ public sealed record ErrorCurve(string ModelId, double[] Mean, double[] Low, dou
     }
 
     /// <summary>
+    /// Whether <paramref name="evaluation"/> can be shown with <paramref name="settings"/>: relative to
+    /// zero only when the <c>zero</c> learner was evaluated in it (an evaluation run before
+    /// <c>--relative-to-zero</c> was asked for lacks it; figures, tables and reports leave it out).
+    /// </summary>
+    public static bool CanShow(IReadOnlyDictionary<string, PositionStats> evaluation, PlotSettings settings) =>
+        !settings.RelativeToZero || evaluation.ContainsKey(Baselines.ZeroPredictor.Id);
+
+    /// <summary>The one line for errors relative to zero where no evaluation has the <c>zero</c> learner's.</summary>
+    public static ReportInputException NoZero() =>
+        new($"no errors of the '{Baselines.ZeroPredictor.Id}' learner to measure against: evaluate with it (--relative-to-zero adds it)");
+
+    /// <summary>
     /// The curves of one evaluation, for the models in <paramref name="models"/> (in that order)
     /// or, without a filter, for every model in the file's order. Ids absent from the evaluation, and
     /// empty curves, are skipped. Relative to zero, each is divided by the <c>zero</c> learner's
@@ -32,8 +44,7 @@ public sealed record ErrorCurve(string ModelId, double[] Mean, double[] Low, dou
         double[]? divisors = null;
         if (settings.RelativeToZero)
         {
-            if (!evaluation.TryGetValue(Baselines.ZeroPredictor.Id, out var zero))
-                throw new ReportInputException($"no errors of the '{Baselines.ZeroPredictor.Id}' learner to measure against: evaluate with it (--relative-to-zero adds it)");
+            if (!evaluation.TryGetValue(Baselines.ZeroPredictor.Id, out var zero)) throw NoZero();
             divisors = zero.Mean;
         }
         return (models ?? evaluation.Keys.ToList())

@@ -14,7 +14,8 @@ public static class Figures
 
     /// <summary>
     /// Writes every figure of a run into <paramref name="outDir"/> (created if need be). Both inputs
-    /// are read before any file is written, so bad input leaves no partial set of figures.
+    /// are read before any file is written, so bad input leaves no partial set of figures. Relative
+    /// to zero, the evaluations without the <c>zero</c> learner are left out (all of them: one line).
     /// </summary>
     /// <param name="metricsPath">The run's metrics.json.</param>
     /// <param name="trainLogPath">The run's train_log.csv; null or a missing file leaves the training curve out.</param>
@@ -32,9 +33,11 @@ public static class Figures
         format = FigureExport.CheckFormat(format);
         var metrics = RunInputs.LoadMetrics(metricsPath);
         var log = RunInputs.LoadTrainLog(trainLogPath);
+        var shown = metrics.Evaluations.Where(e => ErrorCurve.CanShow(e.Value, settings)).ToList();
+        if (shown.Count == 0 && metrics.Evaluations.Count > 0) throw ErrorCurve.NoZero();
         Directory.CreateDirectory(outDir);
         var written = new List<string>();
-        foreach (var (name, evaluation) in metrics.Evaluations)
+        foreach (var (name, evaluation) in shown)
         {
             var path = Path.Combine(outDir, $"{FileName(name)}.{format}");
             if (WriteEvaluation(name, evaluation, settings, path, models, format, width, height))

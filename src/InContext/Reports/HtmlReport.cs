@@ -49,6 +49,8 @@ public static class HtmlReport
     {
         if (runs.Count == 0) throw new ArgumentException("a report needs at least one run", nameof(runs));
         var inputs = runs.Select(r => (Run: r, Metrics: RunInputs.LoadMetrics(r.MetricsPath), Log: RunInputs.LoadTrainLog(r.TrainLogPath))).ToList();
+        if (!inputs.Any(i => i.Metrics.Evaluations.Values.Any(e => ErrorCurve.CanShow(e, i.Run.Settings))) && inputs.Any(i => i.Metrics.Evaluations.Count > 0))
+            throw ErrorCurve.NoZero();
         var html = Render(inputs, figureWidth, figureHeight, summary, title);
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
@@ -116,6 +118,11 @@ public static class HtmlReport
         if (!metrics.Evaluations.TryGetValue(name, out var evaluation))
         {
             html.Append("<p class=\"absent\">not evaluated</p>\n");
+            return;
+        }
+        if (!ErrorCurve.CanShow(evaluation, run.Settings))
+        {
+            html.Append("<p class=\"absent\">not evaluated with predicting 0 (<code>icl eval --relative-to-zero</code> adds it)</p>\n");
             return;
         }
         var curves = ErrorCurve.ForEvaluation(evaluation, run.Settings, run.Models);

@@ -36,6 +36,21 @@ public class FigureTests
     }
 
     [Fact]
+    public void Relative_to_zero_figures_leave_out_evaluations_without_the_zero_learner_and_none_at_all_is_one_line()
+    {
+        using var run = new SyntheticRun();
+        var relative = run.Settings.WithRelativeToZero();
+        var none = Path.Combine(run.Dir, "none");
+        var e = Assert.Throws<ReportInputException>(() => Figures.WriteAll(run.MetricsPath, null, relative, none));
+        Assert.Contains("'zero' learner", e.Message);
+        Assert.False(Directory.Exists(none));   // refused before anything is written
+
+        run.AddZeroTo("standard");
+        var outDir = Path.Combine(run.Dir, "plots");
+        Assert.Equal(new[] { Path.Combine(outDir, "standard.png") }, Figures.WriteAll(run.MetricsPath, null, relative, outDir));
+    }
+
+    [Fact]
     public void Svg_figures_are_xml_of_the_asked_size()
     {
         using var run = new SyntheticRun();

@@ -18,6 +18,24 @@ public class HtmlReportTests
     static IEnumerable<XElement> Elements(XDocument doc, string name) => doc.Descendants(doc.Root!.Name.Namespace + name);
 
     [Fact]
+    public void Relative_to_zero_the_report_shows_the_evaluations_with_the_zero_learner_and_says_what_the_others_lack()
+    {
+        using var run = new SyntheticRun();
+        var relative = run.Settings.WithRelativeToZero();
+        var report = Path.Combine(run.Dir, "report.html");
+        Assert.Throws<ReportInputException>(() => HtmlReport.Write(new[] { ReportRun.InFolder(run.Dir, relative, Config) }, report));
+        Assert.False(File.Exists(report));
+
+        run.AddZeroTo("standard");
+        HtmlReport.Write(new[] { ReportRun.InFolder(run.Dir, relative, Config) }, report);
+        var doc = Parse(report);
+        var tables = Elements(doc, "table").Where(t => t.Attribute("data-evaluation") != null);
+        Assert.Equal(new[] { "standard" }, tables.Select(t => (string)t.Attribute("data-evaluation")!));
+        var absent = Elements(doc, "p").Where(p => (string?)p.Attribute("class") == "absent").Select(p => p.Value);
+        Assert.Contains(absent, text => text.StartsWith("not evaluated with predicting 0", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_table_shows_the_normalised_errors_at_1_half_d_d_and_2d_with_the_lowest_marked()
     {
         using var run = new SyntheticRun(nDims: 6, positions: 13);

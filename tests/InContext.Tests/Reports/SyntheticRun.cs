@@ -38,6 +38,16 @@ public sealed class SyntheticRun : IDisposable
         if (trainLog) WriteTrainLog(TrainLogPath, steps: 50, nDims);
     }
 
+    /// <summary>Adds the <c>zero</c> learner's errors (a constant) to <paramref name="evaluation"/> alone, as
+    /// <c>icl eval --strategies EVALUATION --relative-to-zero</c> leaves a run evaluated before.</summary>
+    public void AddZeroTo(string evaluation)
+    {
+        var positions = Metrics.Evaluations[evaluation].Values.First().Mean.Length;
+        var level = Enumerable.Repeat(5.0, positions).ToArray();
+        Metrics.Set(evaluation, ZeroPredictor.Id, new PositionStats(level, level.Select(v => 0.3 * v).ToArray(), level, level));
+        Metrics.Save(MetricsPath);
+    }
+
     public static void WriteTrainLog(string path, int steps, int nDims)
     {
         var lines = new List<string> { "step,loss,excess_loss,n_points,n_dims,seconds" };
