@@ -19,6 +19,10 @@ static class Devices
         return option;
     }
 
+    /// <summary><c>--device</c>, the same on every command; <see cref="Parse"/> checks it before any work, run folder or not.</summary>
+    public static System.CommandLine.Option<string> Option() =>
+        new("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+
     public static bool? CudaGraphs(string? value) => value switch { "on" => true, "off" => false, _ => null };
 
     /// <summary><c>--tf32</c>: TensorFloat-32 matrix products on the GPU (faster, less exact); off by default.</summary>

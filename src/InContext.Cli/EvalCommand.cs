@@ -21,7 +21,7 @@ static class EvalCommand
         var points = new Option<int>("--points") { Description = "Without a run: points per prompt.", DefaultValueFactory = _ => 41 };
         var outDir = new Option<string?>("--out") { Description = "Without a run: folder for metrics.json (default: ./baselines-<task>-d<n_dims>-n<points>)." };
         var seed = new Option<long>("--seed") { Description = "Seed of the evaluation prompts.", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = Devices.Option();
         var k = Lists.ExamplesOption();
         var zero = Lists.RelativeToZeroOption();
         var cmd = new Command("eval", "Evaluate a run's transformer and the classical baselines on every distribution shift; writes metrics.json.")
@@ -30,6 +30,7 @@ static class EvalCommand
         {
             if (p.GetValue(examples) < 1 || p.GetValue(batch) < 1) throw new InputException("--examples and --batch-size must be at least 1");
             var columns = Lists.Examples(p.GetValue(k));   // refused before any work
+            var on = Devices.Parse(p.GetValue(device));    // checked with a run folder or without (the baselines run on the CPU)
             var request = new EvaluationRequest(
                 Lists.Split(p.GetValue(strategies)), Lists.Split(p.GetValue(models)), p.GetValue(recompute),
                 new EvaluationSettings(p.GetValue(examples), p.GetValue(batch), p.GetValue(seed)), p.GetValue(step), p.GetValue(zero));
@@ -37,7 +38,7 @@ static class EvalCommand
             if (dir != null)
             {
                 var run = new RunFolder(dir);
-                ConsoleTables.EvaluateRun(run, request, Devices.Parse(p.GetValue(device)), columns: columns);
+                ConsoleTables.EvaluateRun(run, request, on, columns: columns);
                 return ExitCodes.Ok;
             }
             var taskName = p.GetValue(task) ?? throw new InputException("give a run folder, or --task (with --n-dims and --points) to evaluate the baselines alone");

@@ -13,7 +13,7 @@ static class LimitsCommand
         var outDir = new Option<string?>("--out") { Description = "Folder for the figures and tables (default: RUN_DIR/limits)." };
         var examples = new Option<int>("--examples") { Description = "Prompts per point of each sweep.", DefaultValueFactory = _ => 1280 };
         var seed = new Option<long>("--seed") { Description = "Seed of the prompts.", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = Devices.Option();
         var cmd = new Command("limits", "Where the run's learned algorithm breaks: every distribution shift swept over a range, errors after d and 2d examples relative to predicting 0, "
                                         + "one figure per shift, a summary figure and a table of the strength at which the transformer first errs more than twice the best classical learner.")
             { runDir, outDir, examples, seed, device };

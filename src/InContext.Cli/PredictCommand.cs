@@ -28,12 +28,13 @@ static class PredictCommand
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var outFile = new Option<string?>("--out") { Description = "Write the predictions to this file instead of the console." };
         var step = new Option<int?>("--step") { Description = "Use model_<step>.pt instead of state.pt." };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = Devices.Option();
         var cmd = new Command("predict", "Predict your own queries from your own context with a run's transformer, beside the classical baselines.")
             { runDir, context, query, models, standardize, permutations, seed, format, outFile, step, device };
         cmd.SetAction(p =>
         {
             var dir = p.GetValue(runDir);
+            var on = Devices.Parse(p.GetValue(device));   // checked with a run folder or without (the baselines run on the CPU)
             var k = p.GetValue(permutations);
             if (k < 1) throw new ParameterException("permutations", $"{k}: must be at least 1");
             if (dir is null && p.GetValue(standardize)) throw new InputException("--standardize rescales to a run's training distribution: give the run folder");
@@ -42,7 +43,7 @@ static class PredictCommand
             var training = run is null ? null : TrainingDistribution.Of(run.LoadConfig());
             var contextRows = ContextCsv.ReadContext(p.GetValue(context)!, training?.NDims, training?.MaxContext);
             var queryRows = ContextCsv.ReadQueries(p.GetValue(query)!, contextRows.Dims);
-            using var transformer = run?.LoadModel(Devices.Parse(p.GetValue(device)), p.GetValue(step));
+            using var transformer = run?.LoadModel(on, p.GetValue(step));
             // Without a run, the baselines every task is compared with (least squares, 3-NN, averaging).
             var problem = new EvaluationProblem(training?.Task ?? new LinearRegression(contextRows.Dims), contextRows.Rows + 1);
             var predictors = RunEvaluation.SelectModels(problem, transformer, Lists.Split(p.GetValue(models)));

@@ -79,6 +79,8 @@ public class MalformedCommandLineTests
         C("seed not a number", "--seed x: expected a whole number", ["train", "good.yaml", "--seed", "x"], GoodConfig),
         C("unknown device", "--device tpu: expected cpu, cuda or cuda:N", ["train", "good.yaml", "--device", "tpu"], GoodConfig),
         C("CUDA without CUDA", "--device cuda: CUDA is not available", ["train", "good.yaml", "--device", "cuda"], GoodConfig),
+        C("baselines on an unknown device", "--device gpu: expected cpu, cuda or cuda:N", ["eval", "--task", "linear_regression", "--n-dims", "3", "--points", "5", "--examples", "8", "--device", "gpu"]),
+        C("predicting without a run on CUDA without CUDA", "--device cuda: CUDA is not available", ["predict", "--context", "c.csv", "--query", "q.csv", "--device", "cuda"]),
         C("run id with a path", "--run-id 'a/b': expected a plain folder name", ["train", "good.yaml", "--run-id", "a/b"], GoodConfig),
         C("out is a file", "is a file, expected a folder for runs", ["train", "good.yaml", "--out", "taken"], dir => { GoodConfig(dir); File.WriteAllText(Path.Combine(dir, "taken"), "x"); }),
         C("unknown command", "trian", ["trian"]),
