@@ -56,14 +56,56 @@ static partial class Failures
     /// <summary>A library parameter as the CLI's option: <c>scale_x</c> → <c>--scale-x</c>.</summary>
     public static string Option(string parameter) => "--" + parameter.Replace('_', '-');
 
+    /// <summary>
+    /// The parser reads an unknown <c>--option</c> where a path argument may stand (<c>icl train --bogus</c>
+    /// would look for a config named --bogus): the first argument word that starts with <c>--</c>, as
+    /// one line naming the command, or null when there is none.
+    /// </summary>
+    public static string? StrayOption(ParseResult parse)
+    {
+        var stray = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
+            .SelectMany(a => a.Tokens).FirstOrDefault(t => t.Value.StartsWith("--", StringComparison.Ordinal));
+        if (stray is null) return null;
+        var command = string.Join(' ', CommandPath(parse.CommandResult));
+        return $"{Printable.Escape(stray.Value)}: not an option of {command} ({command} --help lists them)";
+    }
+
+    static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult? result)
+    {
+        var names = new List<string>();
+        for (var r = result; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, r.Parent is null ? "icl" : r.Command.Name);
+        return names;
+    }
+
     static string OneLine(string message) => Printable.Escape(message.Split('\n')[0].Trim(), 300);
 
     [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.?$", RegexOptions.Singleline)]
     private static partial Regex CannotParse();
 
-    /// <summary>System.CommandLine's "as expected type 'System.Nullable`1[System.Int32]'" in the user's words.</summary>
-    public static string ParseError(string message)
+    [GeneratedRegex(@"^Argument '(?<value>.*)' not recognized\. Must be one of:(?<choices>.*)$", RegexOptions.Singleline)]
+    private static partial Regex NotAmong();
+
+    /// <summary>
+    /// A parse error as one line in the user's words: System.CommandLine's "as expected type
+    /// 'System.Nullable`1[System.Int32]'", and its list of accepted values one per line, name the
+    /// option and what it takes instead.
+    /// </summary>
+    public static string ParseError(System.CommandLine.Parsing.ParseError error)
     {
+        var message = error.Message;
+        if (NotAmong().Match(message) is { Success: true } among)
+        {
+            var choices = among.Groups["choices"].Value.Split((char[])['\n', '\t', ' '], StringSplitOptions.RemoveEmptyEntries).Select(c => c.Trim('\'')).ToList();
+            var option = error.SymbolResult switch
+            {
+                System.CommandLine.Parsing.OptionResult o => o.Option.Name,
+                System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o.Option.Name,
+                _ => null,
+            };
+            var accepted = choices.Count > 1 ? $"{string.Join(", ", choices.SkipLast(1))} or {choices[^1]}" : string.Join("", choices);
+            return $"{(option is null ? "" : option + " ")}{Printable.Escape(among.Groups["value"].Value)}: expected {accepted}";
+        }
         var m = CannotParse().Match(message);
         if (!m.Success) return Printable.Escape(message, 300);
         var type = m.Groups["type"].Value;

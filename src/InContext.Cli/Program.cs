@@ -39,7 +39,12 @@ if (parse.Errors.Count > 0)
 {
     // One line: the most telling error (an unrecognized word before "command not provided").
     var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-    Console.Error.WriteLine($"error: {Failures.ParseError(first.Message)} (icl --help lists the commands and options)");
+    Console.Error.WriteLine($"error: {Failures.ParseError(first)} (icl --help lists the commands and options)");
+    return ExitCodes.BadInput;
+}
+if (Failures.StrayOption(parse) is { } stray)
+{
+    Console.Error.WriteLine($"error: {stray}");
     return ExitCodes.BadInput;
 }
 try

@@ -14,7 +14,7 @@ static class ReproduceCommand
     {
         var only = new Option<string[]>("--only") { Description = $"Only these findings: {string.Join(", ", PaperFindings.All.Select(f => f.Name))}.", AllowMultipleArgumentsPerToken = true };
         var outDir = new Option<string>("--out") { Description = "Folder of the experiments, the report and the summary.", DefaultValueFactory = _ => "reproduce" };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = Devices.Option();
         var cmd = new Command("reproduce", "The paper's four findings at CPU scale: trains one experiment per finding (conf/reproduce), evaluates it against its baselines, "
                                            + "and writes a report and a summary of which findings hold. A second call continues where the first stopped.")
             { only, outDir, device };

@@ -16,7 +16,7 @@ static class TrainCommand
         var runId = new Option<string?>("--run-id") { Description = "Run folder name; an existing run is resumed. Default: a fresh id." };
         var steps = new Option<int?>("--steps") { Description = "Total steps to train (overrides training.train_steps; a resumed run stops at this step)." };
         var seed = new Option<long?>("--seed") { Description = "Seed for the model's initialisation and every batch (overrides training.seed)." };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = Devices.Option();
         var testRun = new Option<bool>("--test-run") { Description = "100 steps at the curriculum's end values; writes nothing." };
         var noEval = new Option<bool>("--no-eval") { Description = "Skip the evaluation (and figures) at the end of training." };
         var graphs = Devices.CudaGraphsOption();
