@@ -52,9 +52,11 @@ static class ProbeCommand
             var device0 = Devices.Parse(p.GetValue(device));
             if (ranges.Count == 1)
             {
+                columns?.Within(ranges[0].FewestPoints(run.LoadConfig(), shift, settings.Seed));   // refused before any work
                 Sweep(run, ranges[0], shift, settings, Lists.Split(p.GetValue(models)), device0, p.GetValue(step), p.GetValue(plot));
                 return ExitCodes.Ok;
             }
+            columns?.Within(Probe.Build(run.LoadConfig(), shift, settings.Seed).problem.NPoints);   // refused before any work
             var result = ConsoleTables.WithProgress(report => Probe.Run(run, shift, settings, Lists.Split(p.GetValue(models)),
                 device0, p.GetValue(step), report, p.GetValue(zero)));
             var problem = result.Problem;

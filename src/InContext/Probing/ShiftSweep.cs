@@ -82,6 +82,10 @@ public sealed record ShiftSweep(string Parameter, IReadOnlyList<double> Values)
         return Run(run.LoadConfig(), model, options, settings, models, progress);
     }
 
+    /// <summary>The fewest points any of the sweep's prompts have (a sweep of <c>points</c> varies them); refused as <see cref="Probe.Build"/> refuses a value out of range.</summary>
+    public int FewestPoints(RunConfig config, ProbeOptions options, long seed = 0) =>
+        Values.Min(v => Probe.Build(config, Apply(options, v), seed).problem.NPoints);
+
     /// <summary>The same sweep with the run's config and model already loaded (the limitation map sweeps several shifts with one model).</summary>
     public IReadOnlyList<(double Value, ProbeResult Result)> Run(RunConfig config, IPredictor model, ProbeOptions options, EvaluationSettings settings,
         IReadOnlyList<string>? models = null, Action<double, EvaluationProgress>? progress = null)
