@@ -81,7 +81,10 @@ static class ProbeCommand
         var results = ConsoleTables.WithProgress(report => sweep.Run(run, shift, settings, models, device, step, (_, pr) => report(pr)));
         var points = results.Select(r => ShiftPoint.From(r.Value, r.Result, d)).ToList();
         Console.WriteLine($"Probe sweep of {Failures.Option(sweep.Parameter)} over {sweep.Values.Count} values, {run.Path}, {settings.NumExamples} prompts each; errors relative to predicting 0 under each shift:");
-        var table = new Table().AddColumns(Failures.Option(sweep.Parameter), $"transformer @{d}", $"least squares @{d}", $"best classical @{d}", $"transformer @{2 * d}", $"least squares @{2 * d}", $"best classical @{2 * d}");
+        // Headed by the k the values are at: d and 2d, or the last position of prompts shorter than 2d + 1 points.
+        string At(IEnumerable<int> ks, int nominal) => ks.Distinct().ToList() is [var k] ? $"@{k}" : $"@{nominal} or last";
+        var (atD, at2D) = (At(points.Select(q => q.KAtD), d), At(points.Select(q => q.KAt2D), 2 * d));
+        var table = new Table().AddColumns(Failures.Option(sweep.Parameter), $"transformer {atD}", $"least squares {atD}", $"best classical {atD}", $"transformer {at2D}", $"least squares {at2D}", $"best classical {at2D}");
         static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
         foreach (var q in points)
             table.AddRow(q.Value.ToString("G4", CultureInfo.InvariantCulture), F(q.TransformerAtD), F(q.LeastSquaresAtD), $"{F(q.BestAtD)} {Markup.Escape(q.BestAtDModel)}",
