@@ -3,6 +3,7 @@ using System.Globalization;
 using InContext.Config;
 using InContext.Evaluation;
 using InContext.Probing;
+using InContext.Reports;
 using Spectre.Console;
 
 namespace InContext.Cli;
@@ -35,7 +36,7 @@ static class ProbeCommand
         var k = Lists.ExamplesOption();
         var zero = Lists.RelativeToZeroOption();
         var cmd = new Command("probe", "Evaluate a run's transformer and the baselines under one distribution shift given here; prints the error table. "
-                                       + "One shift given as START:END:COUNT (e.g. --scale-x 0.25:4:9) is swept: a probe at each value, errors relative to predicting 0.")
+                                       + "One shift given as START:END:COUNT (e.g. --scale-x 0.25:4:9) is swept: a probe at each value, errors relative to predicting 0 after d and 2d examples (or those of --k).")
             { runDir, task, strategy, examples, models, plot, seed, step, device, k, zero };
         foreach (var (_, option) in swept) cmd.Options.Add(option);
         cmd.SetAction(p =>
@@ -53,7 +54,7 @@ static class ProbeCommand
             if (ranges.Count == 1)
             {
                 columns?.Within(ranges[0].FewestPoints(run.LoadConfig(), shift, settings.Seed));   // refused before any work
-                Sweep(run, ranges[0], shift, settings, Lists.Split(p.GetValue(models)), device0, p.GetValue(step), p.GetValue(plot));
+                Sweep(run, ranges[0], shift, settings, Lists.Split(p.GetValue(models)), device0, p.GetValue(step), p.GetValue(plot), columns);
                 return ExitCodes.Ok;
             }
             columns?.Within(Probe.Build(run.LoadConfig(), shift, settings.Seed).problem.NPoints);   // refused before any work
@@ -73,25 +74,32 @@ static class ProbeCommand
         return cmd;
     }
 
-    /// <summary>A probe at each value of one shift: the errors after d and 2d examples, relative to predicting 0, as a table and optionally a figure.</summary>
+    /// <summary>
+    /// A probe at each value of one shift: the errors relative to predicting 0 after d and 2d examples,
+    /// or after the numbers of examples of <paramref name="columns"/> (<c>--k</c>), as a table; optionally a figure (after d and 2d).
+    /// </summary>
     static void Sweep(RunFolder run, ShiftSweep sweep, ProbeOptions shift, EvaluationSettings settings, IReadOnlyList<string>? models,
-        TorchSharp.torch.Device device, int? step, string? plot)
+        TorchSharp.torch.Device device, int? step, string? plot, ExampleColumns? columns)
     {
         var d = run.LoadConfig().Model.NDims;
         var results = ConsoleTables.WithProgress(report => sweep.Run(run, shift, settings, models, device, step, (_, pr) => report(pr)));
-        var points = results.Select(r => ShiftPoint.From(r.Value, r.Result, d)).ToList();
+        var rows = ShiftErrors.Table(results, d, columns);
         Console.WriteLine($"Probe sweep of {Failures.Option(sweep.Parameter)} over {sweep.Values.Count} values, {run.Path}, {settings.NumExamples} prompts each; errors relative to predicting 0 under each shift:");
-        // Headed by the k the values are at: d and 2d, or the last position of prompts shorter than 2d + 1 points.
-        string At(IEnumerable<int> ks, int nominal) => ks.Distinct().ToList() is [var k] ? $"@{k}" : $"@{nominal} or last";
-        var (atD, at2D) = (At(points.Select(q => q.KAtD), d), At(points.Select(q => q.KAt2D), 2 * d));
-        var table = new Table().AddColumns(Failures.Option(sweep.Parameter), $"transformer {atD}", $"least squares {atD}", $"best classical {atD}", $"transformer {at2D}", $"least squares {at2D}", $"best classical {at2D}");
+        // Headed by the k the values are at: d and 2d, or the last position of prompts shorter than 2d + 1 points; or those of --k.
+        var table = new Table().AddColumn(Failures.Option(sweep.Parameter));
+        for (int c = 0; c < rows[0].Count; c++)
+        {
+            var at = rows.Select(r => r[c].K).Distinct().ToList() is [var k] ? $"@{k}" : $"@{(c == 0 ? d : 2 * d)} or last";
+            table.AddColumns($"transformer {at}", $"least squares {at}", $"best classical {at}");
+        }
         static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
-        foreach (var q in points)
-            table.AddRow(q.Value.ToString("G4", CultureInfo.InvariantCulture), F(q.TransformerAtD), F(q.LeastSquaresAtD), $"{F(q.BestAtD)} {Markup.Escape(q.BestAtDModel)}",
-                F(q.TransformerAt2D), F(q.LeastSquaresAt2D), $"{F(q.BestAt2D)} {Markup.Escape(q.BestAt2DModel)}");
+        foreach (var (value, row) in results.Select(r => r.Value).Zip(rows))
+            table.AddRow(row.SelectMany(e => new[] { F(e.Transformer), F(e.LeastSquares), $"{F(e.Best)} {Markup.Escape(e.BestModel)}" })
+                .Prepend(value.ToString("G4", CultureInfo.InvariantCulture)).ToArray());
         AnsiConsole.Write(table);
         if (plot is null) return;
         var label = Failures.Option(sweep.Parameter)[2..];
+        var points = results.Select(r => ShiftPoint.From(r.Value, r.Result, d)).ToList();
         LimitationMap.WriteFigure(new ShiftMeasurement(new ShiftRange(label, sweep, sweep.Values[0]), points), d, run.Name, plot);
         Console.WriteLine($"Figure: {Path.GetFullPath(plot)}");
     }

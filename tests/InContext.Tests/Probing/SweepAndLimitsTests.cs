@@ -118,6 +118,36 @@ public class SweepAndLimitsTests
     }
 
     [Fact]
+    public void Cli_sweep_shows_the_k_asked_for()
+    {
+        // --k was ignored by a sweep: only @d and @2d, where the off-span shift says nothing (d examples span R^d)
+        var (code, stdout, stderr) = Cli.Run("probe", ProbingRun.Dir, "--off-span", "0:1:3", "--k", "4,1", "--examples", "32");
+        Assert.True(code == 0, stderr);
+        var rows = TableRows(stdout);
+        Assert.Equal(["--off-span", "transformer @1", "least squares @1", "best classical @1", "transformer @4", "least squares @4", "best classical @4"], rows[0]);
+        // one example: least squares is exact on a query in its span, and predicts 0 for one orthogonal to it; after d it is exact either way
+        Assert.Equal("0.000", Cell(rows, "0", "least squares @1"));
+        Assert.Equal("1.000", Cell(rows, "1", "least squares @1"));
+        Assert.Equal("0.000", Cell(rows, "1", "least squares @4"));
+    }
+
+    [Fact]
+    public void A_sweeps_table_has_the_same_k_in_every_row()
+    {
+        var run = new RunFolder(ProbingRun.Dir);
+        var swept = ShiftSweep.Parse("points", "7:9:3").Run(run, new ProbeOptions(), new EvaluationSettings(NumExamples: 16));
+        // 'all' reaches the shortest prompts' positions (7 points: k = 0 to 6) in every row
+        Assert.All(ShiftErrors.Table(swept, ProbingRun.NDims, ExampleColumns.All), row => Assert.Equal([0, 1, 2, 3, 4, 5, 6], row.Select(e => e.K)));
+        Assert.Equal("k", Assert.Throws<ParameterException>(() => ShiftErrors.Table(swept, ProbingRun.NDims, ExampleColumns.Parse("7"))).Parameter);
+        // without columns, d and 2d, each row's 2d read at its last position: as the limitation map reads it
+        var telling = ShiftErrors.Table(swept, ProbingRun.NDims, null);
+        Assert.Equal([[4, 6], [4, 7], [4, 8]], telling.Select(r => r.Select(e => e.K).ToArray()));
+        var point = ShiftPoint.From(swept[1].Value, swept[1].Result, ProbingRun.NDims);
+        Assert.Equal(point.TransformerAt2D, telling[1][1].Transformer);
+        Assert.Equal(ShiftErrors.At(swept[1].Result, 7), telling[1][1]);
+    }
+
+    [Fact]
     public void Where_it_breaks_walks_away_from_no_shift_on_each_side()
     {
         ShiftPoint P(double v, double t, double best) => new(v, t, t, 0, 0, best, "b", best, "b");
