@@ -38,6 +38,7 @@ static class EvalCommand
             if (dir != null)
             {
                 var run = new RunFolder(dir);
+                columns?.Within(EvaluationProblem.Of(run.LoadConfig()).NPoints);
                 ConsoleTables.EvaluateRun(run, request, on, columns: columns);
                 return ExitCodes.Ok;
             }
@@ -46,6 +47,7 @@ static class EvalCommand
                 throw new ParameterException("task", $"{Printable.Escape(taskName)}: unknown (valid: {string.Join(", ", TaskRegistry.Names)})");
             if (p.GetValue(nDims) < 1 || p.GetValue(points) < 1) throw new InputException("--n-dims and --points must be at least 1");
             var problem = new EvaluationProblem(TaskRegistry.CreateDefault(taskName, p.GetValue(nDims)), p.GetValue(points));
+            columns?.Within(problem.NPoints);
             var path = Path.Combine(p.GetValue(outDir) ?? RunEvaluation.DefaultBaselinesFolder(problem), RunFolder.MetricsFileName);
             ConsoleTables.EvaluateBaselines(problem, request, path, columns);
             return ExitCodes.Ok;

@@ -3,6 +3,7 @@ using System.Globalization;
 using InContext.Config;
 using InContext.Evaluation;
 using InContext.Probing;
+using InContext.Reports;
 using Spectre.Console;
 
 namespace InContext.Cli;
@@ -31,11 +32,11 @@ static class ProbeCommand
         var plot = new Option<string?>("--plot") { Description = "Write the figure to this .png or .svg file." };
         var seed = new Option<long>("--seed") { Description = "Seed of the prompts (and of the scale-x rotation).", DefaultValueFactory = _ => 0 };
         var step = new Option<int?>("--step") { Description = "Probe model_<step>.pt instead of state.pt." };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = Devices.Option();
         var k = Lists.ExamplesOption();
         var zero = Lists.RelativeToZeroOption();
         var cmd = new Command("probe", "Evaluate a run's transformer and the baselines under one distribution shift given here; prints the error table. "
-                                       + "One shift given as START:END:COUNT (e.g. --scale-x 0.25:4:9) is swept: a probe at each value, errors relative to predicting 0.")
+                                       + "One shift given as START:END:COUNT (e.g. --scale-x 0.25:4:9) is swept: a probe at each value, errors relative to predicting 0 after d and 2d examples (or those of --k).")
             { runDir, task, strategy, examples, models, plot, seed, step, device, k, zero };
         foreach (var (_, option) in swept) cmd.Options.Add(option);
         cmd.SetAction(p =>
@@ -52,9 +53,11 @@ static class ProbeCommand
             var device0 = Devices.Parse(p.GetValue(device));
             if (ranges.Count == 1)
             {
-                Sweep(run, ranges[0], shift, settings, Lists.Split(p.GetValue(models)), device0, p.GetValue(step), p.GetValue(plot));
+                columns?.Within(ranges[0].FewestPoints(run.LoadConfig(), shift, settings.Seed));   // refused before any work
+                Sweep(run, ranges[0], shift, settings, Lists.Split(p.GetValue(models)), device0, p.GetValue(step), p.GetValue(plot), columns);
                 return ExitCodes.Ok;
             }
+            columns?.Within(Probe.Build(run.LoadConfig(), shift, settings.Seed).problem.NPoints);   // refused before any work
             var result = ConsoleTables.WithProgress(report => Probe.Run(run, shift, settings, Lists.Split(p.GetValue(models)),
                 device0, p.GetValue(step), report, p.GetValue(zero)));
             var problem = result.Problem;
@@ -71,22 +74,32 @@ static class ProbeCommand
         return cmd;
     }
 
-    /// <summary>A probe at each value of one shift: the errors after d and 2d examples, relative to predicting 0, as a table and optionally a figure.</summary>
+    /// <summary>
+    /// A probe at each value of one shift: the errors relative to predicting 0 after d and 2d examples,
+    /// or after the numbers of examples of <paramref name="columns"/> (<c>--k</c>), as a table; optionally a figure (after d and 2d).
+    /// </summary>
     static void Sweep(RunFolder run, ShiftSweep sweep, ProbeOptions shift, EvaluationSettings settings, IReadOnlyList<string>? models,
-        TorchSharp.torch.Device device, int? step, string? plot)
+        TorchSharp.torch.Device device, int? step, string? plot, ExampleColumns? columns)
     {
         var d = run.LoadConfig().Model.NDims;
         var results = ConsoleTables.WithProgress(report => sweep.Run(run, shift, settings, models, device, step, (_, pr) => report(pr)));
-        var points = results.Select(r => ShiftPoint.From(r.Value, r.Result, d)).ToList();
+        var rows = ShiftErrors.Table(results, d, columns);
         Console.WriteLine($"Probe sweep of {Failures.Option(sweep.Parameter)} over {sweep.Values.Count} values, {run.Path}, {settings.NumExamples} prompts each; errors relative to predicting 0 under each shift:");
-        var table = new Table().AddColumns(Failures.Option(sweep.Parameter), $"transformer @{d}", $"least squares @{d}", $"best classical @{d}", $"transformer @{2 * d}", $"least squares @{2 * d}", $"best classical @{2 * d}");
+        // Headed by the k the values are at: d and 2d, or the last position of prompts shorter than 2d + 1 points; or those of --k.
+        var table = new Table().AddColumn(Failures.Option(sweep.Parameter));
+        for (int c = 0; c < rows[0].Count; c++)
+        {
+            var at = rows.Select(r => r[c].K).Distinct().ToList() is [var k] ? $"@{k}" : $"@{(c == 0 ? d : 2 * d)} or last";
+            table.AddColumns($"transformer {at}", $"least squares {at}", $"best classical {at}");
+        }
         static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
-        foreach (var q in points)
-            table.AddRow(q.Value.ToString("G4", CultureInfo.InvariantCulture), F(q.TransformerAtD), F(q.LeastSquaresAtD), $"{F(q.BestAtD)} {Markup.Escape(q.BestAtDModel)}",
-                F(q.TransformerAt2D), F(q.LeastSquaresAt2D), $"{F(q.BestAt2D)} {Markup.Escape(q.BestAt2DModel)}");
+        foreach (var (value, row) in results.Select(r => r.Value).Zip(rows))
+            table.AddRow(row.SelectMany(e => new[] { F(e.Transformer), F(e.LeastSquares), $"{F(e.Best)} {Markup.Escape(e.BestModel)}" })
+                .Prepend(value.ToString("G4", CultureInfo.InvariantCulture)).ToArray());
         AnsiConsole.Write(table);
         if (plot is null) return;
         var label = Failures.Option(sweep.Parameter)[2..];
+        var points = results.Select(r => ShiftPoint.From(r.Value, r.Result, d)).ToList();
         LimitationMap.WriteFigure(new ShiftMeasurement(new ShiftRange(label, sweep, sweep.Values[0]), points), d, run.Name, plot);
         Console.WriteLine($"Figure: {Path.GetFullPath(plot)}");
     }

@@ -4,6 +4,7 @@ using InContext.Config;
 using InContext.Evaluation;
 using InContext.Interop;
 using InContext.Models;
+using InContext.Reports;
 using static TorchSharp.torch;
 
 namespace InContext.Probing;
@@ -82,6 +83,10 @@ public sealed record ShiftSweep(string Parameter, IReadOnlyList<double> Values)
         return Run(run.LoadConfig(), model, options, settings, models, progress);
     }
 
+    /// <summary>The fewest points any of the sweep's prompts have (a sweep of <c>points</c> varies them); refused as <see cref="Probe.Build"/> refuses a value out of range.</summary>
+    public int FewestPoints(RunConfig config, ProbeOptions options, long seed = 0) =>
+        Values.Min(v => Probe.Build(config, Apply(options, v), seed).problem.NPoints);
+
     /// <summary>The same sweep with the run's config and model already loaded (the limitation map sweeps several shifts with one model).</summary>
     public IReadOnlyList<(double Value, ProbeResult Result)> Run(RunConfig config, IPredictor model, ProbeOptions options, EvaluationSettings settings,
         IReadOnlyList<string>? models = null, Action<double, EvaluationProgress>? progress = null)
@@ -111,17 +116,48 @@ public sealed record ShiftPoint(double Value, double TransformerAtD, double Tran
     /// <summary>The point of strength <paramref name="value"/> from a probe's result (which must include the <c>zero</c> learner) on a run of <paramref name="nDims"/> dims.</summary>
     public static ShiftPoint From(double value, ProbeResult result, int nDims)
     {
+        var ks = ShiftErrors.AtDAnd2D(result, nDims);
+        var (d, d2) = (ShiftErrors.At(result, ks[0]), ShiftErrors.At(result, ks[1]));
+        return new ShiftPoint(value, d.Transformer, d2.Transformer, d.LeastSquares, d2.LeastSquares, d.Best, d.BestModel, d2.Best, d2.BestModel, d.K, d2.K);
+    }
+}
+
+/// <summary>
+/// Errors relative to predicting 0 (under the same shift) after <see cref="K"/> in-context examples:
+/// the transformer's, least squares' and the best classical learner's (the lowest of the baselines
+/// there, named by <see cref="BestModel"/>); NaN where a model was not evaluated.
+/// </summary>
+public sealed record ShiftErrors(int K, double Transformer, double LeastSquares, double Best, string BestModel)
+{
+    /// <summary>The errors after <paramref name="k"/> examples in a probe's result (which must include the <c>zero</c> learner).</summary>
+    public static ShiftErrors At(ProbeResult result, int k)
+    {
         var errors = result.Errors;
         var zero = errors[ZeroPredictor.Id].Mean;
-        double At(string model, int k) => k < errors[model].Mean.Length && k < zero.Length ? errors[model].Mean[k] / zero[k] : double.NaN;
-        var baselines = errors.Keys.Where(m => m is not (InContextTransformer.Id or ZeroPredictor.Id)).ToList();
-        (double, string) Best(int k) => baselines.Select(m => (At(m, k), m)).Where(t => double.IsFinite(t.Item1)).DefaultIfEmpty((double.NaN, "")).MinBy(t => t.Item1);
-        var last = zero.Length - 1;
-        var (kd, k2d) = (Math.Min(nDims, last), Math.Min(2 * nDims, last));
-        var (bd, bdm) = Best(kd);
-        var (b2, b2m) = Best(k2d);
-        double Of(string model, int k) => errors.ContainsKey(model) ? At(model, k) : double.NaN;
-        return new ShiftPoint(value, Of(InContextTransformer.Id, kd), Of(InContextTransformer.Id, k2d),
-            Of(LeastSquares.Id, kd), Of(LeastSquares.Id, k2d), bd, bdm, b2, b2m, kd, k2d);
+        double Of(string model) => errors.TryGetValue(model, out var e) && k < e.Mean.Length && k < zero.Length ? e.Mean[k] / zero[k] : double.NaN;
+        var (best, bestModel) = errors.Keys.Where(m => m is not (InContextTransformer.Id or ZeroPredictor.Id))
+            .Select(m => (Of(m), m)).Where(t => double.IsFinite(t.Item1)).DefaultIfEmpty((double.NaN, "")).MinBy(t => t.Item1);
+        return new ShiftErrors(k, Of(InContextTransformer.Id), Of(Baselines.LeastSquares.Id), best, bestModel);
+    }
+
+    /// <summary>
+    /// A sweep's table, a row per strength: the errors after each number of examples in
+    /// <paramref name="columns"/> (the same for every row: 'all' and the numbers asked for reach only
+    /// the positions of the sweep's shortest prompts, a number past them refused as the parameter
+    /// <c>k</c>); without columns, after d and 2d examples (<paramref name="nDims"/> the run's dims),
+    /// each row read at its last position where its prompts are shorter than that (<see cref="ShiftPoint"/>).
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<ShiftErrors>> Table(IReadOnlyList<(double Value, ProbeResult Result)> sweep, int nDims, ExampleColumns? columns)
+    {
+        var fewest = sweep.Min(r => r.Result.Problem.NPoints);
+        var asked = columns?.Within(fewest).For(nDims, fewest);
+        return sweep.Select(r => (IReadOnlyList<ShiftErrors>)(asked ?? AtDAnd2D(r.Result, nDims)).Select(k => At(r.Result, k)).ToList()).ToList();
+    }
+
+    /// <summary>d and 2d examples, each at most the last position of the result's prompts.</summary>
+    internal static int[] AtDAnd2D(ProbeResult result, int nDims)
+    {
+        var last = result.Errors[ZeroPredictor.Id].Mean.Length - 1;
+        return [Math.Min(nDims, last), Math.Min(2 * nDims, last)];
     }
 }

@@ -24,6 +24,19 @@ public sealed record ExampleColumns(IReadOnlyList<int>? Counts = null, bool Ever
         return counts.Count > 0 ? new ExampleColumns(counts) : throw new ParameterException("k", $"{Printable.Escape(text)}: expected 'all' or numbers of examples");
     }
 
+    /// <summary>
+    /// These columns, if every number of examples asked for is a position of prompts of
+    /// <paramref name="points"/> points (0 to points − 1 examples: the prediction at position k has
+    /// k examples before it); refused as the parameter <c>k</c>, naming the first that is not, otherwise.
+    /// </summary>
+    public ExampleColumns Within(int points)
+    {
+        foreach (var k in Counts ?? [])
+            if (k >= points)
+                throw new ParameterException("k", $"{k}: expected 0 to {points - 1} in-context examples (the prompts have {points} points)");
+        return this;
+    }
+
     /// <summary>The columns for curves of <paramref name="positions"/> positions in <paramref name="nDims"/> dims, ascending.</summary>
     public IReadOnlyList<int> For(int nDims, int positions, bool withLast = false)
     {

@@ -92,6 +92,61 @@ public class SweepAndLimitsTests
         Assert.StartsWith("shift", table[0]);
     }
 
+    /// <summary>A console table's rows of cells (the header first), from the lines drawn with │.</summary>
+    internal static List<string[]> TableRows(string stdout) =>
+        stdout.Split('\n').Where(l => l.StartsWith('│')).Select(l => l.Trim().Trim('│').Split('│').Select(c => c.Trim()).ToArray()).ToList();
+
+    /// <summary>The cell of column <paramref name="header"/> in the row whose first cell is <paramref name="row"/>.</summary>
+    internal static string Cell(List<string[]> rows, string row, string header) => rows.Single(r => r[0] == row)[Array.IndexOf(rows[0], header)];
+
+    [Fact]
+    public void Cli_sweep_heads_each_column_with_the_k_its_values_are_at()
+    {
+        // d = 4 on 7-point prompts: "after 2d" can only be read at the last position, k = 6 (it was headed @8)
+        var (code, stdout, stderr) = Cli.Run("probe", ProbingRun.Dir, "--scale-x", "0.5:2:3", "--examples", "32");
+        Assert.True(code == 0, stderr);
+        var sweep = TableRows(stdout);
+        Assert.Equal(["--scale-x", "transformer @4", "least squares @4", "best classical @4", "transformer @6", "least squares @6", "best classical @6"], sweep[0]);
+        // the values are those at k = 6: the single probe's, relative to predicting 0 as the sweep's are
+        (code, stdout, stderr) = Cli.Run("probe", ProbingRun.Dir, "--scale-x", "2", "--examples", "32", "--k", "6", "--relative-to-zero");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(Cell(TableRows(stdout), "Transformer", "6"), Cell(sweep, "2", "transformer @6"));
+        // a sweep of prompt lengths reads "2d" at each row's last position (6, 7, 8) and says so
+        (code, stdout, stderr) = Cli.Run("probe", ProbingRun.Dir, "--points", "7:9:3", "--examples", "32");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["--points", "transformer @4", "least squares @4", "best classical @4", "transformer @8 or last", "least squares @8 or last", "best classical @8 or last"], TableRows(stdout)[0]);
+    }
+
+    [Fact]
+    public void Cli_sweep_shows_the_k_asked_for()
+    {
+        // --k was ignored by a sweep: only @d and @2d, where the off-span shift says nothing (d examples span R^d)
+        var (code, stdout, stderr) = Cli.Run("probe", ProbingRun.Dir, "--off-span", "0:1:3", "--k", "4,1", "--examples", "32");
+        Assert.True(code == 0, stderr);
+        var rows = TableRows(stdout);
+        Assert.Equal(["--off-span", "transformer @1", "least squares @1", "best classical @1", "transformer @4", "least squares @4", "best classical @4"], rows[0]);
+        // one example: least squares is exact on a query in its span, and predicts 0 for one orthogonal to it; after d it is exact either way
+        Assert.Equal("0.000", Cell(rows, "0", "least squares @1"));
+        Assert.Equal("1.000", Cell(rows, "1", "least squares @1"));
+        Assert.Equal("0.000", Cell(rows, "1", "least squares @4"));
+    }
+
+    [Fact]
+    public void A_sweeps_table_has_the_same_k_in_every_row()
+    {
+        var run = new RunFolder(ProbingRun.Dir);
+        var swept = ShiftSweep.Parse("points", "7:9:3").Run(run, new ProbeOptions(), new EvaluationSettings(NumExamples: 16));
+        // 'all' reaches the shortest prompts' positions (7 points: k = 0 to 6) in every row
+        Assert.All(ShiftErrors.Table(swept, ProbingRun.NDims, ExampleColumns.All), row => Assert.Equal([0, 1, 2, 3, 4, 5, 6], row.Select(e => e.K)));
+        Assert.Equal("k", Assert.Throws<ParameterException>(() => ShiftErrors.Table(swept, ProbingRun.NDims, ExampleColumns.Parse("7"))).Parameter);
+        // without columns, d and 2d, each row's 2d read at its last position: as the limitation map reads it
+        var telling = ShiftErrors.Table(swept, ProbingRun.NDims, null);
+        Assert.Equal([[4, 6], [4, 7], [4, 8]], telling.Select(r => r.Select(e => e.K).ToArray()));
+        var point = ShiftPoint.From(swept[1].Value, swept[1].Result, ProbingRun.NDims);
+        Assert.Equal(point.TransformerAt2D, telling[1][1].Transformer);
+        Assert.Equal(ShiftErrors.At(swept[1].Result, 7), telling[1][1]);
+    }
+
     [Fact]
     public void Where_it_breaks_walks_away_from_no_shift_on_each_side()
     {
