@@ -123,6 +123,9 @@ public class MalformedCommandLineTests
             Directory.CreateDirectory(Path.Combine(dir, "paper"));
             foreach (var f in Directory.GetFiles(TestPaths.ReferenceRun)) File.Copy(f, Path.Combine(dir, "paper", Path.GetFileName(f)));
         }),
+        C("bench of zero steps", "--steps 0: must be at least 1", ["bench", "train", "--steps", "0"]),
+        C("bench of negative steps", "--steps -3: must be at least 1", ["bench", "train", "--steps", "-3"]),
+        C("bench of an unknown size", "--sizes huge: unknown (valid: tiny, small, standard)", ["bench", "train", "--sizes", "huge"]),
         C("plot of a run never evaluated", "metrics.json: not found; evaluate the run first", ["plot", "{run}"]),
     };
 
