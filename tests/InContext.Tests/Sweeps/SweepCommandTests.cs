@@ -107,6 +107,29 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void The_commands_it_prints_name_the_sweep_folder_it_was_given_quoted_for_the_shell()
+    {
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid: {training.seed: [1]}\n");
+
+        // the hint to train keeps --out: without it, the command would prepare and train ./out/sweep instead
+        var (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--out", "elsewhere"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Train them here with `icl sweep sweep.yaml --out elsewhere --local`", stdout);
+        (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--out", "my runs"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Train them here with `icl sweep sweep.yaml --out 'my runs' --local`", stdout);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+
+        // the summary of --local (here a run that fails at once) names the folder as one shell word
+        var folder = Path.Combine(dir, "my runs", "sweep");
+        File.WriteAllText(Path.Combine(folder, "seed=1", RunFolder.StateFileName), "not a checkpoint");
+        (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--out", "my runs", "--local"]);
+        Assert.True(code == 4, $"exit {code}: {stdout}\n{stderr}");
+        Assert.Contains($"`icl sweep status {Shell.Quote(folder)}` shows each, `icl report {Shell.Quote(folder)}` compares them", stdout);
+    }
+
+    [Fact]
     public void Bad_sweeps_and_options_are_refused_one_line_each_with_nothing_written()
     {
         var dir = TestPaths.TempDir();
