@@ -45,6 +45,7 @@ if (parse.Errors.Count > 0)
 try
 {
     Threads.Apply(parse.GetValue(Threads.Option));
+    SubcommandHelp.HideParentArguments(parse);
     // The default handler would catch our exceptions itself (stack trace, exit code 1).
     return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }

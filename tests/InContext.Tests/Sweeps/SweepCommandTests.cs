@@ -130,6 +130,20 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void Help_for_status_shows_the_form_that_works_and_the_sweeps_own_help_its_file()
+    {
+        // System.CommandLine wrote the parent's argument into the usage: icl sweep <sweep-file> status <sweep-dir>
+        var (code, stdout, stderr) = Cli.Run("sweep", "status", "--help");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\n  icl sweep status <sweep-dir> [options]\n", stdout);
+        Assert.DoesNotContain("sweep-file", stdout);
+        (code, stdout, stderr) = Cli.Run("sweep", "--help");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\n  icl sweep <sweep-file> [command] [options]\n", stdout);
+        Assert.Contains("\n  <sweep-file>  The sweep:", stdout);
+    }
+
+    [Fact]
     public void Bad_sweeps_and_options_are_refused_one_line_each_with_nothing_written()
     {
         var dir = TestPaths.TempDir();
