@@ -34,15 +34,17 @@ static class BenchCommand
             return 0;
         });
         var prompts = new Option<int>("--examples") { Description = "Prompts per evaluation.", DefaultValueFactory = _ => 1280 };
-        var workloads = new Option<string[]>("--workloads") { Description = "decision_tree, sparse_linear_regression, linear_regression (default: all).", AllowMultipleArgumentsPerToken = true };
+        var workloads = new Option<string[]>("--workloads") { Description = $"{string.Join(", ", EvaluationBenchmark.Workloads)} (default: all).", AllowMultipleArgumentsPerToken = true };
         var eval = new Command("eval", "Seconds per model for the paper's evaluation workloads: decision trees (d=20, 101 points, six baselines), sparse regression (five Lassos), linear regression (15 evaluations, tiny model + three baselines).") { prompts, workloads };
         eval.SetAction(p =>
         {
+            // Refused here, before the live table draws anything.
+            var timings = EvaluationBenchmark.Run(new EvaluationSettings(p.GetValue(prompts)), Lists.Split(p.GetValue(workloads)));
             var table = new Table().AddColumns("workload", "model", "seconds");
             var totals = new Dictionary<string, double>();
             AnsiConsole.Live(table).Start(ctx =>
             {
-                foreach (var t in EvaluationBenchmark.Run(new EvaluationSettings(p.GetValue(prompts)), Lists.Split(p.GetValue(workloads))))
+                foreach (var t in timings)
                 {
                     table.AddRow(t.Workload, t.Model, $"{t.Seconds:F1}");
                     totals[t.Workload] = totals.GetValueOrDefault(t.Workload) + t.Seconds;

@@ -50,6 +50,7 @@ if (Failures.StrayOption(parse) is { } stray)
 try
 {
     Threads.Apply(parse.GetValue(Threads.Option));
+    SubcommandHelp.HideParentArguments(parse);
     // The default handler would catch our exceptions itself (stack trace, exit code 1).
     return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }

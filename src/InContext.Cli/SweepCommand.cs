@@ -58,7 +58,11 @@ static class SweepCommand
             var folder = SweepFolder.Prepare(sweep);
             Console.WriteLine($"Sweep {sweep.Name}: {sweep.Runs.Count} run{(sweep.Runs.Count == 1 ? "" : "s")} in {folder.Path}");
             foreach (var run in sweep.Runs) Console.WriteLine($"  {run.Id}");
-            Console.WriteLine($"Train them here with `icl sweep {p.GetValue(file)} --local`, or on Slurm with --slurm; `icl train RUN_DIR` trains one.");
+            // The command to copy names the same sweep folder (--out) and device this one was given.
+            var again = $"icl sweep {Shell.Word(p.GetValue(file)!)}"
+                        + (p.GetValue(outDir) is { } o ? $" --out {Shell.Word(o)}" : "")
+                        + (p.GetValue(device) is { } d ? $" --device {Shell.Word(d)}" : "");
+            Console.WriteLine($"Train them here with `{again} --local`, or on Slurm with --slurm; `icl train RUN_DIR` trains one.");
             return ExitCodes.Ok;
         });
         cmd.Subcommands.Add(Status());
@@ -119,7 +123,7 @@ static class SweepCommand
                           + (result.Failed > 0 ? $", {result.Failed} failed" : "")
                           + (result.Stopped + result.NotRun > 0 ? $", {result.Stopped + result.NotRun} to resume (run the same command)" : "")
                           + (result.Busy > 0 ? $", {result.Busy} in use by another process" : "")
-                          + $"; `icl sweep status {folder.Path}` shows each, `icl report {folder.Path}` compares them");
+                          + $"; `icl sweep status {Shell.Word(folder.Path)}` shows each, `icl report {Shell.Word(folder.Path)}` compares them");
         if (cancel.IsCancellationRequested) return terminated ? ExitCodes.Terminated : ExitCodes.Interrupted;
         return result.Failed + result.Busy + result.Stopped + result.NotRun > 0 ? ExitCodes.SweepIncomplete : ExitCodes.Ok;
     }
@@ -147,7 +151,7 @@ static class SweepCommand
                           + (runs.Count < sweep.Runs.Count ? $" ({sweep.Runs.Count - runs.Count} already evaluated)" : ""));
         Console.WriteLine($"Script: {path}");
         Console.WriteLine($"Logs:   {Path.Combine(folder.SlurmPath, $"{job}_<task>.out")}");
-        Console.WriteLine($"Status: icl sweep status {folder.Path}");
+        Console.WriteLine($"Status: icl sweep status {Shell.Word(folder.Path)}");
         return ExitCodes.Ok;
     }
 }

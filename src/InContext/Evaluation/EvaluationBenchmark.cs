@@ -15,8 +15,23 @@ public sealed record EvaluationTiming(string Workload, string Model, double Seco
 /// </summary>
 public static class EvaluationBenchmark
 {
-    /// <summary>Times each of the chosen <paramref name="workloads"/> (null or empty: all), one model at a time.</summary>
+    /// <summary>The workloads <see cref="Run"/> can time, by the names it takes.</summary>
+    public static IReadOnlyList<string> Workloads { get; } = ["decision_tree", "sparse_linear_regression", "linear_regression"];
+
+    /// <summary>
+    /// Times each of the chosen <paramref name="workloads"/> (null or empty: all), one model at a time.
+    /// An unknown workload or fewer than one prompt is refused here, before anything is timed.
+    /// </summary>
+    /// <exception cref="ParameterException">A workload not in <see cref="Workloads"/>, or <see cref="EvaluationSettings.NumExamples"/> below 1.</exception>
     public static IEnumerable<EvaluationTiming> Run(EvaluationSettings settings, IReadOnlyList<string>? workloads = null)
+    {
+        if (settings.NumExamples < 1) throw new ParameterException("examples", $"{settings.NumExamples}: must be at least 1");
+        foreach (var w in workloads ?? [])
+            if (!Workloads.Contains(w)) throw new ParameterException("workloads", $"{Printable.Escape(w)}: unknown (valid: {string.Join(", ", Workloads)})");
+        return Timings(settings, workloads);
+    }
+
+    static IEnumerable<EvaluationTiming> Timings(EvaluationSettings settings, IReadOnlyList<string>? workloads)
     {
         bool Wanted(string w) => workloads is null || workloads.Count == 0 || workloads.Contains(w);
 

@@ -29,4 +29,11 @@ public static class Shell
 {
     /// <summary><paramref name="word"/> in single quotes, any single quote in it closed, escaped and reopened.</summary>
     public static string Quote(string word) => "'" + word.Replace("'", "'\\''") + "'";
+
+    /// <summary>
+    /// <paramref name="word"/> as it is when bash reads it as that one word unchanged (letters,
+    /// digits and <c>_-./:=@%+,</c>), else <see cref="Quote"/>d: for commands printed for a user to copy.
+    /// </summary>
+    public static string Word(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./:=@%+,".Contains(c)) ? word : Quote(word);
 }

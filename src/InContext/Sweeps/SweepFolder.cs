@@ -142,15 +142,12 @@ public sealed class SweepFolder
 
     /// <summary>
     /// The sweep's runs that have a <c>metrics.json</c>, in the order of <c>runs.txt</c> (the
-    /// columns of a report); <paramref name="notEvaluated"/> names the others. A sweep none of
-    /// whose runs is evaluated is refused in one line.
+    /// columns of a report), none when no run is evaluated yet; <paramref name="notEvaluated"/> names the others.
     /// </summary>
     public IReadOnlyList<RunFolder> EvaluatedRuns(out IReadOnlyList<string> notEvaluated)
     {
         var evaluated = Runs.Where(r => File.Exists(r.MetricsPath)).ToList();
         notEvaluated = Runs.Where(r => !File.Exists(r.MetricsPath)).Select(r => r.Name).ToList();
-        if (evaluated.Count == 0)
-            throw new InputException($"{Path}: no run of the sweep has been evaluated yet (icl sweep status {Path} shows where they stand)");
         return evaluated;
     }
 }

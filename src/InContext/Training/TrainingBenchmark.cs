@@ -39,9 +39,12 @@ public static class TrainingBenchmark
             out_dir: unused
             """, "benchmark");
 
-    /// <summary>Times <paramref name="steps"/> training steps of <paramref name="config"/> after <paramref name="warmup"/> uncounted ones; nothing is written.</summary>
+    /// <summary>Times <paramref name="steps"/> training steps (at least 1) of <paramref name="config"/> after <paramref name="warmup"/> uncounted ones; nothing is written.</summary>
+    /// <exception cref="ParameterException"><paramref name="steps"/> is below 1.</exception>
     public static StepTiming Measure(string name, RunConfig config, int steps, Device? device = null, int warmup = 10, bool? cudaGraphs = null)
     {
+        // A median of no steps is no figure; refused before the model is built or warmed up.
+        if (steps < 1) throw new ParameterException("steps", $"{steps}: must be at least 1");
         using var trainer = new Trainer(config, run: null, device, cudaGraphs);
         for (var i = 0; i < warmup; i++) trainer.Step();
         var times = new List<double>();

@@ -134,6 +134,13 @@ public class MalformedCommandLineTests
             Directory.CreateDirectory(Path.Combine(dir, "paper"));
             foreach (var f in Directory.GetFiles(TestPaths.ReferenceRun)) File.Copy(f, Path.Combine(dir, "paper", Path.GetFileName(f)));
         }),
+        C("bench of zero steps", "--steps 0: must be at least 1", ["bench", "train", "--steps", "0"]),
+        C("bench of negative steps", "--steps -3: must be at least 1", ["bench", "train", "--steps", "-3"]),
+        C("bench of an unknown size", "--sizes huge: unknown (valid: tiny, small, standard)", ["bench", "train", "--sizes", "huge"]),
+        C("bench eval of no prompts", "--examples 0: must be at least 1", ["bench", "eval", "--examples", "0"]),
+        C("bench eval of negative prompts", "--examples -1: must be at least 1", ["bench", "eval", "--examples", "-1"]),
+        C("bench eval of an unknown workload", "--workloads nope: unknown (valid: decision_tree, sparse_linear_regression, linear_regression)", ["bench", "eval", "--workloads", "nope"]),
+        C("bench eval of a known and an unknown workload", "--workloads lasso: unknown", ["bench", "eval", "--workloads", "linear_regression,lasso"]),
         C("plot of a run never evaluated", "metrics.json: not found; evaluate the run first", ["plot", "{run}"]),
     };
 

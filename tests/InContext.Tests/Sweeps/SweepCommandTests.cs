@@ -107,6 +107,82 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void The_commands_it_prints_name_the_sweep_folder_it_was_given_quoted_for_the_shell()
+    {
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid: {training.seed: [1]}\n");
+
+        // the hint to train keeps --out: without it, the command would prepare and train ./out/sweep instead
+        var (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--out", "elsewhere"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Train them here with `icl sweep sweep.yaml --out elsewhere --local`", stdout);
+        (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--out", "my runs"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Train them here with `icl sweep sweep.yaml --out 'my runs' --local`", stdout);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+
+        // the summary of --local (here a run that fails at once) names the folder as one shell word
+        var folder = Path.Combine(dir, "my runs", "sweep");
+        File.WriteAllText(Path.Combine(folder, "seed=1", RunFolder.StateFileName), "not a checkpoint");
+        (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--out", "my runs", "--local"]);
+        Assert.True(code == 4, $"exit {code}: {stdout}\n{stderr}");
+        Assert.Contains($"`icl sweep status {Shell.Quote(folder)}` shows each, `icl report {Shell.Quote(folder)}` compares them", stdout);
+    }
+
+    [Fact]
+    public void A_report_leaves_out_and_names_the_folders_not_evaluated_yet_and_refuses_only_when_none_is()
+    {
+        var dir = TestPaths.TempDir();
+        // an evaluated run (made-up metrics), a run folder never trained, and a sweep none of whose runs is
+        var done = Directory.CreateDirectory(Path.Combine(dir, "done")).FullName;
+        File.WriteAllText(Path.Combine(done, RunFolder.ConfigFileName), Reliability.Corpus.TinyConfig);
+        using (var made = new Reports.SyntheticRun(nDims: 3, positions: 6))
+            foreach (var f in new[] { made.MetricsPath, made.TrainLogPath }) File.Copy(f, Path.Combine(done, Path.GetFileName(f)));
+        var fresh = Directory.CreateDirectory(Path.Combine(dir, "fresh")).FullName;
+        File.WriteAllText(Path.Combine(fresh, RunFolder.ConfigFileName), Reliability.Corpus.TinyConfig);
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid: {training.seed: [1, 2]}\n");
+        var (code, _, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml"]);
+        Assert.True(code == 0, stderr);
+        var sweep = Path.Combine("out", "sweep");
+
+        // the evaluated run is reported; the others are named as left out (this used to refuse the whole report)
+        (code, var stdout, stderr) = Cli.RunIn(dir, ["report", "done", "fresh", sweep, "--out", "r.html"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("note: fresh: not evaluated yet (no metrics.json); left out\n", stderr);
+        Assert.Contains($"note: {sweep}: no run of the sweep has been evaluated yet", stderr);
+        Assert.Contains("InContext report: done<", File.ReadAllText(Path.Combine(dir, "r.html")));
+        Assert.EndsWith("r.html\n", stdout);
+
+        // none evaluated: one line, exit 2, nothing written
+        File.Delete(Path.Combine(dir, "r.html"));
+        (code, stdout, stderr) = Cli.RunIn(dir, ["report", "fresh", sweep, "--out", "r.html"]);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: nothing to report, no folder given has an evaluated run: fresh: not evaluated yet (no metrics.json); {sweep}: no run of the sweep", stderr[..(stderr.IndexOf(" has been evaluated yet"))]);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Empty(stdout);
+        Assert.False(File.Exists(Path.Combine(dir, "r.html")));
+
+        // a folder that is not a run is still refused, beside an evaluated one
+        (code, _, stderr) = Cli.RunIn(dir, ["report", "done", "nowhere", "--out", "r.html"]);
+        Assert.Equal(2, code);
+        Assert.Contains("nowhere: run folder not found", stderr);
+    }
+
+    [Fact]
+    public void Help_for_status_shows_the_form_that_works_and_the_sweeps_own_help_its_file()
+    {
+        // System.CommandLine wrote the parent's argument into the usage: icl sweep <sweep-file> status <sweep-dir>
+        var (code, stdout, stderr) = Cli.Run("sweep", "status", "--help");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\n  icl sweep status <sweep-dir> [options]\n", stdout);
+        Assert.DoesNotContain("sweep-file", stdout);
+        (code, stdout, stderr) = Cli.Run("sweep", "--help");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\n  icl sweep <sweep-file> [command] [options]\n", stdout);
+        Assert.Contains("\n  <sweep-file>  The sweep:", stdout);
+    }
+
+    [Fact]
     public void Bad_sweeps_and_options_are_refused_one_line_each_with_nothing_written()
     {
         var dir = TestPaths.TempDir();
