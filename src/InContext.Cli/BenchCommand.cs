@@ -11,7 +11,7 @@ static class BenchCommand
     public static Command Create()
     {
         var steps = new Option<int>("--steps") { Description = "Timed steps per model size.", DefaultValueFactory = _ => 100 };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = Devices.Option();
         var sizes = new Option<string[]>("--sizes") { Description = $"Model sizes: {string.Join(", ", TrainingBenchmark.Sizes.Keys)} (default: tiny and small on the CPU, all three on a GPU).", AllowMultipleArgumentsPerToken = true };
         var graphs = Devices.CudaGraphsOption();
         var tf32 = Devices.Tf32Option();
