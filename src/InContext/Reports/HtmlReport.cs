@@ -51,6 +51,9 @@ public static class HtmlReport
         var inputs = runs.Select(r => (Run: r, Metrics: RunInputs.LoadMetrics(r.MetricsPath), Log: RunInputs.LoadTrainLog(r.TrainLogPath))).ToList();
         if (!inputs.Any(i => i.Metrics.Evaluations.Values.Any(e => ErrorCurve.CanShow(e, i.Run.Settings))) && inputs.Any(i => i.Metrics.Evaluations.Count > 0))
             throw ErrorCurve.NoZero();
+        // Runs may differ in length: a number of examples is refused only when no run's prompts reach it.
+        var longest = inputs.SelectMany(i => i.Metrics.Evaluations.Values).SelectMany(e => e.Values).Select(s => s.Mean.Length).DefaultIfEmpty(0).Max();
+        foreach (var columns in runs.Select(r => r.Columns).OfType<ExampleColumns>().Distinct()) columns.Within(longest);
         var html = Render(inputs, figureWidth, figureHeight, summary, title);
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;

@@ -36,6 +36,24 @@ public class HtmlReportTests
     }
 
     [Fact]
+    public void Columns_past_every_runs_prompts_are_refused_before_anything_is_written()
+    {
+        using var shorter = new SyntheticRun(positions: 6);
+        using var longer = new SyntheticRun(positions: 11);
+        var report = Path.Combine(shorter.Dir, "report.html");
+        ReportRun[] Runs(int k) =>
+        [
+            ReportRun.InFolder(shorter.Dir, shorter.Settings, Config) with { Columns = new ExampleColumns([k]) },
+            ReportRun.InFolder(longer.Dir, longer.Settings, Config) with { Columns = new ExampleColumns([k]) },
+        ];
+        var e = Assert.Throws<ParameterException>(() => HtmlReport.Write(Runs(11), report));
+        Assert.Equal("k", e.Parameter);
+        Assert.False(File.Exists(report));
+        HtmlReport.Write(Runs(10), report);   // within the longer run's prompts: shown, '–' where the shorter has none
+        Assert.True(File.Exists(report));
+    }
+
+    [Fact]
     public void The_table_shows_the_normalised_errors_at_1_half_d_d_and_2d_with_the_lowest_marked()
     {
         using var run = new SyntheticRun(nDims: 6, positions: 13);
