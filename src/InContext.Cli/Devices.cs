@@ -33,7 +33,9 @@ static class Devices
     {
         name ??= "cpu";
         if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !cuda.is_available())
-            throw new ParameterException("device", $"{Printable.Escape(name)}: CUDA is not available to this build (it runs on the CPU libtorch; the README's GPU section says how to run on a GPU)");
+            throw new ParameterException("device", $"{Printable.Escape(name)}: CUDA is not available to this build " + (LibTorchLocation.LibDirectory is { } lib
+                ? (LibTorchLocation.HasCuda ? $"(the libtorch in {lib} has CUDA, but it finds no GPU)" : $"(the libtorch in {lib} is a CPU build; ICL_LIBTORCH names a CUDA one)")
+                : "(it runs on the CPU libtorch; the README's GPU section says how to run on a GPU)"));
         Device device;
         try { device = torch.device(name); }
         // Only a bad name: a native library that fails to load is reported as what it is.

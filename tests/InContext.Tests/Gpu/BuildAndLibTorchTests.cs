@@ -91,6 +91,11 @@ public class BuildAndLibTorchTests
         var (c, stdout, stderr) = Icl(LibTorchFolder("2.10.0+cpu"), "train", "--test-run");
         Assert.True(c == 0, stderr);
         Assert.Contains("step 100/100", stdout);
+        // Asked for CUDA on a CPU libtorch of the user's: the line names that folder, not the CPU build.
+        var cpuLib = LibTorchFolder("2.10.0+cpu");
+        (c, _, stderr) = Icl(cpuLib, "train", "--test-run", "--device", "cuda");
+        Assert.Equal(2, c);
+        Assert.Equal($"error: --device cuda: CUDA is not available to this build (the libtorch in {cpuLib} is a CPU build; ICL_LIBTORCH names a CUDA one)", stderr.Trim());
         (c, _, stderr) = Icl(null, "train", "--test-run");
         Assert.Equal(2, c);
         Assert.Equal("error: this icl was built without a libtorch of its own (TorchBackend=external): set ICL_LIBTORCH to a libtorch folder (an installed PyTorch's torch/lib) or to 'python'", stderr.Trim());
