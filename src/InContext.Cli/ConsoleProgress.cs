@@ -67,7 +67,8 @@ static class ConsoleProgress
     static TrainingOutcome Finished(Trainer trainer, CancellationTokenSource cancel, bool terminated)
     {
         if (!cancel.IsCancellationRequested) return TrainingOutcome.Finished;
-        Console.WriteLine($"Stopped by {(terminated ? "SIGTERM" : "Ctrl+C")} at step {trainer.NextStep}; state.pt saved. Run the same command to resume.");
+        Console.WriteLine($"Stopped by {(terminated ? "SIGTERM" : "Ctrl+C")} at step {trainer.NextStep}; "
+                          + (trainer.Run is null ? "a test run writes nothing, so there is nothing to resume." : "state.pt saved. Run the same command to resume."));
         return terminated ? TrainingOutcome.Terminated : TrainingOutcome.Interrupted;
     }
 

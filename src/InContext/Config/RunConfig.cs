@@ -194,6 +194,31 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
         };
     }
 
+    /// <summary>
+    /// The key paths (<c>training.seed</c>) where this config and <paramref name="other"/> differ, each
+    /// with both values as config.yaml writes them ("(none)" where one lacks the key), leaving out the
+    /// paths in <paramref name="ignoring"/>.
+    /// </summary>
+    public IReadOnlyList<(string Key, string This, string Other)> DifferencesFrom(RunConfig other, params string[] ignoring)
+    {
+        var (a, b) = (Flatten(ToTree(), ""), Flatten(other.ToTree(), ""));
+        return a.Keys.Union(b.Keys).Where(k => !ignoring.Contains(k))
+            .Select(k => (Key: k, This: a.GetValueOrDefault(k) ?? "(none)", Other: b.GetValueOrDefault(k) ?? "(none)"))
+            .Where(d => d.This != d.Other).ToList();
+    }
+
+    static Dictionary<string, string> Flatten(Dictionary<string, object?> tree, string prefix)
+    {
+        var flat = new Dictionary<string, string>();
+        foreach (var (k, v) in tree)
+        {
+            var path = prefix.Length == 0 ? k : $"{prefix}.{k}";
+            if (v is Dictionary<string, object?> d && d.Count > 0) foreach (var (fk, fv) in Flatten(d, path)) flat[fk] = fv;
+            else flat[path] = YamlWriter.Write(new Dictionary<string, object?> { ["v"] = v }).Trim()[2..].Trim();
+        }
+        return flat;
+    }
+
     /// <summary>Writes the resolved config as YAML, atomically.</summary>
     public void Save(string path) => YamlWriter.WriteAtomically(path, ToTree());
 }

@@ -95,42 +95,17 @@ public sealed class SweepFolder
             var folder = new RunFolder(System.IO.Path.Combine(sweep.Folder, run.Id));
             if (File.Exists(folder.Path)) { problems.Add($"{folder.Path}: is a file, expected the run folder of {run.Id}"); continue; }
             if (!folder.HasConfig) { toWrite.Add(run); continue; }
-            string? difference;
-            try { difference = Difference(RunConfig.Load(folder.ConfigPath).ToTree(), run.Config.ToTree()); }
+            IReadOnlyList<(string Key, string This, string Other)> differences;
+            try { differences = RunConfig.Load(folder.ConfigPath).DifferencesFrom(run.Config); }
             catch (InputException e) { problems.Add($"{e.Message} (an existing run of this sweep; remove its folder to start it afresh)"); continue; }
-            if (difference is null) continue;
+            if (differences.Count == 0) continue;
+            var (key, inRun, inSweep) = differences[0];
             if (folder.HasState)
-                problems.Add($"{folder.ConfigPath}: {difference}: the run has started with its config, which the sweep file no longer gives; remove the run folder to start it afresh, or give the sweep another name");
+                problems.Add($"{folder.ConfigPath}: {key}: {inRun} in the run, {inSweep} in the sweep: the run has started with its config, which the sweep file no longer gives; remove the run folder to start it afresh, or give the sweep another name");
             else toWrite.Add(run);
         }
         if (problems.Count > 0) throw new SweepException(problems);
         return toWrite;
-    }
-
-    /// <summary>The first key path where two config trees differ, as "key: old → new"; null when they are the same.</summary>
-    static string? Difference(Dictionary<string, object?> existing, Dictionary<string, object?> wanted)
-    {
-        var a = Flatten(existing, "");
-        var b = Flatten(wanted, "");
-        foreach (var key in a.Keys.Union(b.Keys))
-        {
-            a.TryGetValue(key, out var x);
-            b.TryGetValue(key, out var y);
-            if (x != y) return $"{key}: {x ?? "(none)"} in the run, {y ?? "(none)"} in the sweep";
-        }
-        return null;
-    }
-
-    static Dictionary<string, string> Flatten(Dictionary<string, object?> tree, string prefix)
-    {
-        var flat = new Dictionary<string, string>();
-        foreach (var (k, v) in tree)
-        {
-            var path = prefix.Length == 0 ? k : $"{prefix}.{k}";
-            if (v is Dictionary<string, object?> d && d.Count > 0) foreach (var (fk, fv) in Flatten(d, path)) flat[fk] = fv;
-            else flat[path] = YamlWriter.Write(new Dictionary<string, object?> { ["v"] = v }).Trim()[2..].Trim();
-        }
-        return flat;
     }
 
     /// <summary>Where each run stands (<see cref="RunProgress"/>), in the order of <c>runs.txt</c>.</summary>

@@ -55,6 +55,33 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void A_config_given_for_an_existing_run_must_be_its_config()
+    {
+        var dir = TestPaths.TempDir();
+        var config = Path.Combine(dir, "tiny.yaml");
+        File.WriteAllText(config, Config);
+        var (code, _, stderr) = Cli.Run("train", config, "--run-id", "a", "--steps", "2", "--no-eval");
+        Assert.True(code == 0, stderr);
+        var run = new RunFolder(Path.Combine(dir, "runs", "a"));
+
+        // The same config resumes it, further with --steps.
+        (code, var stdout, stderr) = Cli.Run("train", config, "--run-id", "a", "--steps", "3", "--no-eval");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Resuming", stdout);
+
+        // Another learning rate and seed for the same run id: refused, naming what differs; the run is left as it was.
+        var (saved, log) = (File.ReadAllText(run.ConfigPath), File.ReadAllText(run.TrainLogPath));
+        var other = Path.Combine(dir, "other.yaml");
+        File.WriteAllText(other, Config.Replace("learning_rate: 0.001", "learning_rate: 0.01"));
+        (code, _, stderr) = Cli.Run("train", other, "--run-id", "a", "--seed", "4", "--no-eval");
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {run.Path}: holds a run of another config (training.learning_rate 0.001 there, 0.01 here, training.seed 0 there, 4 here); "
+                     + $"resume it as it is with `icl train {run.Path}`, or give another run id", stderr.Trim());
+        Assert.Equal(saved, File.ReadAllText(run.ConfigPath));
+        Assert.Equal(log, File.ReadAllText(run.TrainLogPath));
+    }
+
+    [Fact]
     public void A_bad_config_exits_2_with_one_line_naming_file_and_key()
     {
         var dir = TestPaths.TempDir();
