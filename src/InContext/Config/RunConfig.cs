@@ -46,8 +46,8 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
     /// <summary>Loads a config file (resolving <c>inherit</c>) and validates it; errors name the file and key path.</summary>
     public static RunConfig Load(string path)
     {
-        var tree = YamlTree.LoadWithInherit(path);
-        return FromTree(Path.GetFullPath(path), tree) with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) };
+        var tree = YamlTree.LoadWithInherit(path, out var sources);
+        return FromTree(Path.GetFullPath(path), tree, sources) with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) };
     }
 
     /// <summary>
@@ -73,10 +73,13 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
     /// <summary>The file the config was read from (or the name given to in-memory text), as errors name it.</summary>
     public string Source { get; init; } = "<config>";
 
-    /// <summary>Validates a config tree (as <see cref="YamlTree"/> reads it, inherit resolved) read from <paramref name="file"/>; errors name the file and key path.</summary>
-    public static RunConfig FromTree(string file, Dictionary<string, object?> tree)
+    /// <summary>
+    /// Validates a config tree (as <see cref="YamlTree"/> reads it, inherit resolved) read from <paramref name="file"/>;
+    /// errors name the key path and the file that wrote the key (from <paramref name="sources"/>; <paramref name="file"/> when unknown).
+    /// </summary>
+    public static RunConfig FromTree(string file, Dictionary<string, object?> tree, Dictionary<string, YamlTree.KeySource>? sources = null)
     {
-        var root = new Section(file, "", tree).Expect("model", "training", "wandb", "out_dir", "test_run");
+        var root = new Section(file, "", tree, sources).Expect("model", "training", "wandb", "out_dir", "test_run");
 
         var m = root.Sub("model").Expect("family", "n_dims", "n_positions", "n_embd", "n_layer", "n_head");
         var model = new ModelConfig(

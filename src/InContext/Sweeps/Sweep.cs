@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using InContext.Config;
 using InContext.Yaml;
+using KeySource = InContext.Yaml.YamlTree.KeySource;
 using Scalar = InContext.Yaml.YamlTree.Scalar;
 
 namespace InContext.Sweeps;
@@ -79,17 +80,18 @@ public sealed partial class Sweep
     public static Sweep Load(string path, string? outDir = null)
     {
         var file = System.IO.Path.GetFullPath(path);
-        var merged = YamlTree.LoadWithInherit(file);   // a missing or unreadable file: one ConfigException
+        var merged = YamlTree.LoadWithInherit(file, out var mergedSources);   // a missing or unreadable file: one ConfigException
         var own = YamlTree.Parse(file, System.IO.File.ReadAllText(file));
         own.Remove(InheritKey);
         var ownConfig = Without(own, SweepKeys);
+        var ownSources = KeySource.Of(ownConfig, file);
         var problems = new List<string>();
         string Line(string keyPath, string problem) => $"{file}: {(keyPath.Length > 0 ? keyPath + ": " : "")}{problem}";
 
-        var top = new Section(file, "", merged);
+        var top = new Section(file, "", merged, mergedSources);
         var name = Guard(problems, () => top.StringOrNull("name")) ?? System.IO.Path.GetFileNameWithoutExtension(file);
         if (name.Length == 0 || name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
-            problems.Add(Line("name", $"'{Section.Shown(name)}': expected a plain folder name"));
+            problems.Add(top.Error("name", $"'{Section.Shown(name)}': expected a plain folder name").Message);
         var ownOut = Guard(problems, () => new Section(file, "", own).StringOrNull("out_dir"));
         var parent = outDir != null ? System.IO.Path.GetFullPath(outDir)
             : ownOut != null ? System.IO.Path.GetFullPath(ownOut, System.IO.Path.GetDirectoryName(file)!)
@@ -130,32 +132,36 @@ public sealed partial class Sweep
                 continue;
             }
             ids[id] = description;
+            // The run's tree, and which file wrote each of its keys, so that its errors name that file.
             var tree = new Dictionary<string, object?>();
-            YamlTree.Merge(tree, baseTree);
+            var sources = new Dictionary<string, KeySource>();
+            YamlTree.Merge(tree, baseTree, sources, mergedSources);
             for (var i = 0; i < grid.Count; i++)
             {
                 if (!grid[i].IsInherit) continue;
-                foreach (var f in combination[i].Files) YamlTree.Merge(tree, fragments[f]);
-                YamlTree.Merge(tree, ownConfig);   // the sweep's own keys win over the configs it picks
+                foreach (var f in combination[i].Files) YamlTree.Merge(tree, fragments[f].Tree, sources, fragments[f].Sources);
+                YamlTree.Merge(tree, ownConfig, sources, ownSources);   // the sweep's own keys win over the configs it picks
             }
             for (var i = 0; i < grid.Count; i++)
             {
                 if (grid[i].IsInherit) continue;
-                if (combination[i].Files.Count > 0) foreach (var f in combination[i].Files) YamlTree.Merge(tree, fragments[f]);
-                else if (!Set(tree, grid[i].Key, combination[i].Value, out var blocked))
+                if (combination[i].Files.Count > 0) foreach (var f in combination[i].Files) YamlTree.Merge(tree, fragments[f].Tree, sources, fragments[f].Sources);
+                else if (!Set(tree, sources, grid[i].Key, combination[i].Value, out var blocked))
                     problems.Add(Line($"grid.{grid[i].Key}", $"{blocked} is not a mapping in the base config, so it has no key {grid[i].Key[(blocked.Length + 1)..]}"));
             }
             // Each run lives in its own folder of the sweep's; the folder's name is the run id.
             tree["out_dir"] = "..";
-            if (!namesRun) Set(tree, "wandb.name", id, out _);
+            sources.Remove("out_dir");
+            if (!namesRun) Set(tree, sources, "wandb.name", id, out _);
             var settings = grid.Select((a, i) => new KeyValuePair<string, string>(a.Key, combination[i].Label)).ToList();
             try
             {
-                var config = RunConfig.FromTree(file, tree) with { BaseDirectory = System.IO.Path.Combine(folder, id) };
+                var config = RunConfig.FromTree(file, tree, sources) with { BaseDirectory = System.IO.Path.Combine(folder, id) };
                 if (config.TestRun) failures.Add((id, Line("test_run", "true: a sweep trains real runs (icl train --test-run tries a config)"), "test_run", combination));
                 else runs.Add(new SweepRun(runs.Count, id, config, settings));
             }
-            catch (ConfigException e) { failures.Add((id, e.Message, e.Message[Math.Min(e.Message.Length, file.Length + 2)..], combination)); }
+            // The problem without the sweep file's name, as the line names it; a key of another file keeps that file's.
+            catch (ConfigException e) { failures.Add((id, e.Message, e.File == file ? e.Message[Math.Min(e.Message.Length, file.Length + 2)..] : e.Message, combination)); }
             catch (InputException e) { failures.Add((id, e.Message, e.Message, combination)); }
         }
         // A problem every combination shares is one line, and so is one of exactly the runs with
@@ -269,18 +275,18 @@ public sealed partial class Sweep
     static bool IsFile(string text) => text.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || text.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Every config file the grid names, read once (with its own inherit); a fragment must set keys under its axis only.</summary>
-    static Dictionary<string, Dictionary<string, object?>> LoadFragments(List<GridAxis> grid, List<string> problems)
+    static Dictionary<string, (Dictionary<string, object?> Tree, Dictionary<string, KeySource> Sources)> LoadFragments(List<GridAxis> grid, List<string> problems)
     {
-        var loaded = new Dictionary<string, Dictionary<string, object?>>();
+        var loaded = new Dictionary<string, (Dictionary<string, object?> Tree, Dictionary<string, KeySource> Sources)>();
         foreach (var axis in grid)
             foreach (var value in axis.Values)
                 foreach (var f in value.Files)
                 {
                     if (loaded.ContainsKey(f)) continue;
-                    try { loaded[f] = YamlTree.LoadWithInherit(f); }
+                    try { loaded[f] = (YamlTree.LoadWithInherit(f, out var sources), sources); }
                     catch (InputException e) { problems.Add($"{e.Message} (named in grid.{axis.Key})"); continue; }
                     if (axis.IsInherit) continue;
-                    foreach (var leaf in Leaves(loaded[f], ""))
+                    foreach (var leaf in Leaves(loaded[f].Tree, ""))
                         if (leaf != axis.Key && !leaf.StartsWith(axis.Key + ".", StringComparison.Ordinal))
                             problems.Add($"{f}: {leaf}: outside {axis.Key}; a file given in grid.{axis.Key} may set only keys under {axis.Key}");
                 }
@@ -336,17 +342,23 @@ public sealed partial class Sweep
         }
     }
 
-    /// <summary>Sets <paramref name="value"/> at the key path, making sections on the way; false (and the section in the way) when a value blocks it.</summary>
-    static bool Set(Dictionary<string, object?> tree, string keyPath, object? value, out string blocked)
+    /// <summary>
+    /// Sets <paramref name="value"/> at the key path, making sections on the way, and forgets which file wrote the key
+    /// (the sweep sets it: errors name the sweep file); false (and the section in the way) when a value blocks it.
+    /// </summary>
+    static bool Set(Dictionary<string, object?> tree, Dictionary<string, KeySource> sources, string keyPath, object? value, out string blocked)
     {
         var parts = keyPath.Split('.');
         var node = tree;
+        Dictionary<string, KeySource>? nodeSources = sources;
         for (var i = 0; i < parts.Length - 1; i++)
         {
             if (!node.TryGetValue(parts[i], out var next) || next is null) node[parts[i]] = next = new Dictionary<string, object?>();
             if (next is not Dictionary<string, object?> d) { blocked = string.Join('.', parts[..(i + 1)]); return false; }
             node = d;
+            nodeSources = nodeSources?.GetValueOrDefault(parts[i])?.Keys;
         }
+        nodeSources?.Remove(parts[^1]);
         if (value is Dictionary<string, object?> map)
         {
             var copy = new Dictionary<string, object?>();

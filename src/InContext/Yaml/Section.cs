@@ -1,4 +1,5 @@
 using System.Globalization;
+using KeySource = InContext.Yaml.YamlTree.KeySource;
 using Scalar = InContext.Yaml.YamlTree.Scalar;
 
 namespace InContext.Yaml;
@@ -6,30 +7,35 @@ namespace InContext.Yaml;
 /// <summary>
 /// One mapping of a config being bound to typed values: every read names its key path, so
 /// a wrong type reads "training.batch_size: expected an integer, found 'abc'", and
-/// <see cref="EnsureNoUnknownKeys"/> refuses the keys nobody asked for.
+/// <see cref="EnsureNoUnknownKeys"/> refuses the keys nobody asked for. An error names the
+/// file that wrote the key (an inherited one, say) when the section knows it, else the config's.
 /// </summary>
 public sealed class Section
 {
     readonly string _file;
     readonly string _path;
     readonly Dictionary<string, object?> _values;
+    readonly Dictionary<string, KeySource>? _sources;
     readonly HashSet<string> _known = new();
 
     /// <summary>The mapping <paramref name="values"/> at key path <paramref name="path"/> of config <paramref name="file"/>.</summary>
     /// <param name="file">The config's file name, for errors.</param>
     /// <param name="path">The mapping's key path (empty at the top level).</param>
     /// <param name="values">The mapping, as <see cref="YamlTree"/> reads it or as code builds it.</param>
-    public Section(string file, string path, Dictionary<string, object?> values)
+    /// <param name="sources">Which file wrote each key of <paramref name="values"/> (see <see cref="YamlTree.LoadWithInherit(string, out Dictionary{string, KeySource})"/>); errors about a key name its file, <paramref name="file"/> when unknown.</param>
+    public Section(string file, string path, Dictionary<string, object?> values, Dictionary<string, KeySource>? sources = null)
     {
-        _file = file; _path = path; _values = values;
+        _file = file; _path = path; _values = values; _sources = sources;
     }
 
-    /// <summary>The config's file name, as errors name it.</summary>
+    /// <summary>The config's file name, as errors name it when they concern no key of another file.</summary>
     public string File => _file;
     /// <summary>The full key path of <paramref name="key"/>, e.g. <c>training.batch_size</c>.</summary>
     public string PathOf(string key) => _path.Length == 0 ? key : $"{_path}.{key}";
-    /// <summary>An error naming this file and <paramref name="key"/>'s full path, for the caller to throw.</summary>
-    public ConfigException Error(string key, string problem) => new(_file, PathOf(key), problem);
+    /// <summary>The file that wrote <paramref name="key"/> (the last to, where files were merged); the config's file when unknown or absent.</summary>
+    public string FileOf(string key) => _sources?.GetValueOrDefault(key)?.File ?? _file;
+    /// <summary>An error naming the file that wrote <paramref name="key"/> and its full path, for the caller to throw.</summary>
+    public ConfigException Error(string key, string problem) => new(FileOf(key), PathOf(key), problem);
     /// <summary>The keys present, asked for or not.</summary>
     public IEnumerable<string> Keys => _values.Keys;
     /// <summary>Whether <paramref name="key"/> is present and not null; counts the key as known.</summary>
@@ -121,7 +127,7 @@ public sealed class Section
         return v switch
         {
             null => new Section(_file, PathOf(key), new Dictionary<string, object?>()),
-            Dictionary<string, object?> d => new Section(_file, PathOf(key), d),
+            Dictionary<string, object?> d => new Section(_file, PathOf(key), d, _sources?.GetValueOrDefault(key)?.Keys),
             _ => throw Error(key, "expected a mapping"),
         };
     }
@@ -145,7 +151,7 @@ public sealed class Section
     {
         foreach (var key in _values.Keys)
             if (!_known.Contains(key))
-                throw Error(Shown(key), $"unknown key (expected one of: {string.Join(", ", _known.Order())}){Suggestion(key, _known)}");
+                throw new ConfigException(FileOf(key), PathOf(Shown(key)), $"unknown key (expected one of: {string.Join(", ", _known.Order())}){Suggestion(key, _known)}");
     }
 
     /// <summary>"; did you mean n_dims?" when one expected word is within two edits of <paramref name="word"/>.</summary>

@@ -13,10 +13,32 @@ public static class YamlTree
     /// <summary>A scalar as written in YAML, with whether it was quoted (quoted scalars are always strings).</summary>
     public sealed record Scalar(string Text, bool Quoted);
 
-    /// <summary>Reads the config at <paramref name="path"/> with its <c>inherit:</c> files merged in; a cycle, a missing file or bad YAML is a <see cref="ConfigException"/>.</summary>
-    public static Dictionary<string, object?> LoadWithInherit(string path) => LoadWithInherit(Path.GetFullPath(path), new Stack<string>());
+    /// <summary>
+    /// Which file wrote a key of a merged tree (the last to write it, as <see cref="Merge(Dictionary{string, object?}, Dictionary{string, object?}, Dictionary{string, KeySource}?, Dictionary{string, KeySource}?)"/>
+    /// merges), so that an error names the file the key stands in, not the file that inherits it.
+    /// </summary>
+    /// <param name="File">The file; null when the key was written by code, not read from a file.</param>
+    /// <param name="Keys">The same for the keys of the mapping the key holds (empty for any other value).</param>
+    public sealed record KeySource(string? File, Dictionary<string, KeySource> Keys)
+    {
+        /// <summary>Every key of <paramref name="tree"/>, at every depth, as written by <paramref name="file"/>.</summary>
+        public static Dictionary<string, KeySource> Of(Dictionary<string, object?> tree, string file) =>
+            tree.ToDictionary(kv => kv.Key, kv => new KeySource(file, kv.Value is Dictionary<string, object?> d ? Of(d, file) : new()));
 
-    static Dictionary<string, object?> LoadWithInherit(string path, Stack<string> chain)
+        internal KeySource Copy() => new(File, Keys.ToDictionary(kv => kv.Key, kv => kv.Value.Copy()));
+    }
+
+    /// <summary>Reads the config at <paramref name="path"/> with its <c>inherit:</c> files merged in; a cycle, a missing file or bad YAML is a <see cref="ConfigException"/>.</summary>
+    public static Dictionary<string, object?> LoadWithInherit(string path) => LoadWithInherit(path, out _);
+
+    /// <summary>As <see cref="LoadWithInherit(string)"/>, and says which file wrote each key (<paramref name="sources"/>), for errors to name.</summary>
+    public static Dictionary<string, object?> LoadWithInherit(string path, out Dictionary<string, KeySource> sources)
+    {
+        sources = new Dictionary<string, KeySource>();
+        return LoadWithInherit(Path.GetFullPath(path), new Stack<string>(), sources);
+    }
+
+    static Dictionary<string, object?> LoadWithInherit(string path, Stack<string> chain, Dictionary<string, KeySource> sources)
     {
         if (chain.Contains(path))
             throw new ConfigException(path, "inherit", $"inherits itself through {string.Join(" -> ", chain.Reverse().Append(path).Select(Path.GetFileName))}");
@@ -40,23 +62,40 @@ public static class YamlTree
                 if (parent is not Scalar name)
                     throw new ConfigException(path, "inherit", "expected a list of file names");
                 var parentPath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, name.Text));
-                Merge(merged, LoadWithInherit(parentPath, chain));
+                var parentSources = new Dictionary<string, KeySource>();
+                Merge(merged, LoadWithInherit(parentPath, chain, parentSources), sources, parentSources);
             }
         }
         chain.Pop();
-        Merge(merged, own);
+        Merge(merged, own, sources, KeySource.Of(own, path));
         return merged;
     }
 
     /// <summary>Deep-merges <paramref name="top"/> into <paramref name="into"/>; mappings merge, everything else is replaced.</summary>
-    public static void Merge(Dictionary<string, object?> into, Dictionary<string, object?> top)
+    public static void Merge(Dictionary<string, object?> into, Dictionary<string, object?> top) => Merge(into, top, null, null);
+
+    /// <summary>
+    /// Deep-merges <paramref name="top"/> into <paramref name="into"/> as <see cref="Merge(Dictionary{string, object?}, Dictionary{string, object?})"/> does,
+    /// and records in <paramref name="intoSources"/> (when given) the file of each key <paramref name="top"/> writes, from
+    /// <paramref name="topSources"/>; a key it has no file for is recorded as written by code (errors then name the config being read).
+    /// </summary>
+    public static void Merge(Dictionary<string, object?> into, Dictionary<string, object?> top,
+        Dictionary<string, KeySource>? intoSources, Dictionary<string, KeySource>? topSources)
     {
         foreach (var (key, value) in top)
         {
+            var from = topSources?.GetValueOrDefault(key);
             if (value is Dictionary<string, object?> sub && into.TryGetValue(key, out var existing) && existing is Dictionary<string, object?> below)
-                Merge(below, sub);
+            {
+                var keys = intoSources?.GetValueOrDefault(key)?.Keys ?? new();
+                Merge(below, sub, intoSources is null ? null : keys, from?.Keys);
+                if (intoSources != null) intoSources[key] = new KeySource(from?.File, keys);
+            }
             else
+            {
                 into[key] = value is Dictionary<string, object?> d ? Clone(d) : value;
+                if (intoSources != null) intoSources[key] = from?.Copy() ?? new KeySource(null, new());
+            }
         }
     }
 

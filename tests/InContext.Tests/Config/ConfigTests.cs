@@ -128,6 +128,72 @@ public class ConfigTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Theory]
+    // an unknown key, a wrong type and an impossible value, each written only in the inherited sub/typo.yaml
+    [InlineData("model: {n_dim: 5}", "model.n_dim", "unknown key (expected one of: family, n_dims, n_embd, n_head, n_layer, n_positions); did you mean n_dims?")]
+    [InlineData("training: {batch_size: eight}", "training.batch_size", "expected an integer, found 'eight'")]
+    [InlineData("training: {curriculum: {dims: {end: 9}}}", "training.curriculum.dims.end", "must be at most model.n_dims (5), found 9")]
+    [InlineData("training: {task_kwargs: {sparsity: 2}}", "training.task_kwargs.sparsity", "unknown key")]
+    public void An_error_in_an_inherited_file_names_that_file_not_the_including_one(string typo, string keyPath, string problem)
+    {
+        var dir = TestPaths.TempDir();
+        Write(dir, "sub/parent.yaml", Valid);
+        var typoPath = Write(dir, "sub/typo.yaml", typo + "\n");
+        var b = Write(dir, "b.yaml", "inherit: [sub/parent.yaml, sub/typo.yaml]\n");
+        var e = Assert.Throws<ConfigException>(() => RunConfig.Load(b));
+        Assert.Equal(typoPath, e.File);
+        Assert.Equal(keyPath, e.KeyPath);
+        Assert.StartsWith($"{typoPath}: {keyPath}: {problem}", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void A_key_merged_from_several_files_is_blamed_on_the_last_file_to_write_it()
+    {
+        var dir = TestPaths.TempDir();
+        var parent = Write(dir, "sub/parent.yaml", Valid);
+        Write(dir, "sub/other.yaml", "model: {n_dims: 7}\n");
+        // the including file writes the key last: it is named, though its parents write the key too
+        var b = Write(dir, "b.yaml", "inherit: [sub/parent.yaml, sub/other.yaml]\nmodel: {n_dims: 0}\n");
+        var e = Assert.Throws<ConfigException>(() => RunConfig.Load(b));
+        Assert.Equal($"{b}: model.n_dims: must be at least 1, found 0", e.Message);
+
+        // model is merged from three files; n_embd was last written by sub/parent.yaml, n_head by the including file
+        b = Write(dir, "b.yaml", "inherit: [sub/parent.yaml, sub/other.yaml]\nmodel: {n_head: 3}\ntraining: {curriculum: {dims: {end: 7}}}\n");
+        e = Assert.Throws<ConfigException>(() => RunConfig.Load(b));
+        Assert.Equal($"{parent}: model.n_embd: must be divisible by n_head (3), found 64", e.Message);
+
+        // a later parent replaces the earlier one's value: the later is named
+        Write(dir, "sub/other.yaml", "model: {n_dims: -2}\n");
+        b = Write(dir, "b.yaml", "inherit: [sub/parent.yaml, sub/other.yaml]\n");
+        e = Assert.Throws<ConfigException>(() => RunConfig.Load(b));
+        Assert.Equal($"{Path.Combine(dir, "sub", "other.yaml")}: model.n_dims: must be at least 1, found -2", e.Message);
+
+        // a key missing from every file is the including file's to give
+        Write(dir, "sub/parent.yaml", Valid.Replace(", n_head: 2}", "}"));
+        b = Write(dir, "b.yaml", "inherit: [sub/parent.yaml]\n");
+        e = Assert.Throws<ConfigException>(() => RunConfig.Load(b));
+        Assert.StartsWith($"{b}: model.n_head: required key is missing", e.Message);
+    }
+
+    [Fact]
+    public void An_error_through_nested_inherit_names_the_innermost_file_that_wrote_the_key()
+    {
+        var dir = TestPaths.TempDir();
+        Write(dir, "base/full.yaml", Valid);
+        var deep = Write(dir, "base/deep/typo.yaml", "wandb: {log_every_step: 5}\n");
+        Write(dir, "mid/mid.yaml", "inherit: [../base/full.yaml, ../base/deep/typo.yaml]\ntraining: {seed: 1}\n");
+        var top = Write(dir, "top.yaml", "inherit: [mid/mid.yaml]\nout_dir: elsewhere\n");
+        var e = Assert.Throws<ConfigException>(() => RunConfig.Load(top));
+        Assert.StartsWith($"{deep}: wandb.log_every_step: unknown key", e.Message);
+        Assert.EndsWith("did you mean log_every_steps?", e.Message);
+
+        // the middle file overriding the deep one's value is named instead
+        Write(dir, "mid/mid.yaml", "inherit: [../base/full.yaml]\ntraining: {seed: -1}\n");
+        e = Assert.Throws<ConfigException>(() => RunConfig.Load(top));
+        Assert.Equal($"{Path.Combine(dir, "mid", "mid.yaml")}: training.seed: must not be negative, found -1", e.Message);
+    }
+
     [Fact]
     public void Task_kwargs_are_checked_per_task()
     {

@@ -127,8 +127,23 @@ public class SweepTests
             ], e.Problems);
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
 
-        // a problem of the base that every run has is said once, without a run
+        // a problem of the base that every run has is said once, without a run, naming the file that wrote the key
         file = SweepFiles.Write(dir, "inherit: base.yaml\ngrid: {training.seed: [1, 2]}\n", SweepFiles.Base().Replace("batch_size: 8", "batch_size: 0"));
+        e = Assert.Throws<SweepException>(() => Sweep.Load(file));
+        Assert.Equal([$"{Path.Combine(dir, "base.yaml")}: training.batch_size: must be at least 1, found 0"], e.Problems);
+
+        // ... and so is one of a config file the grid picks, for the runs that pick it
+        File.WriteAllText(Path.Combine(dir, "odd.yaml"), "model: {n_head: 3}\n");
+        File.WriteAllText(Path.Combine(dir, "even.yaml"), "model: {n_head: 4}\n");
+        file = SweepFiles.Write(dir, "inherit: base.yaml\ngrid: {model: [even.yaml, odd.yaml], training.seed: [1, 2]}\n");
+        e = Assert.Throws<SweepException>(() => Sweep.Load(file));
+        Assert.Equal([$"{file}: grid.model = odd (every run with it): {Path.Combine(dir, "base.yaml")}: model.n_embd: must be divisible by n_head (3), found 16"], e.Problems);
+        File.WriteAllText(Path.Combine(dir, "odd.yaml"), "model: {n_head: 3, n_embd: 16}\n");
+        e = Assert.Throws<SweepException>(() => Sweep.Load(file));
+        Assert.Equal([$"{file}: grid.model = odd (every run with it): {Path.Combine(dir, "odd.yaml")}: model.n_embd: must be divisible by n_head (3), found 16"], e.Problems);
+
+        // a grid value overriding the base's is the sweep file's
+        file = SweepFiles.Write(dir, "inherit: base.yaml\ngrid: {training.batch_size: [0]}\n");
         e = Assert.Throws<SweepException>(() => Sweep.Load(file));
         Assert.Equal([$"{file}: training.batch_size: must be at least 1, found 0"], e.Problems);
 
