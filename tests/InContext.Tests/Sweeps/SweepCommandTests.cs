@@ -193,7 +193,8 @@ public class SweepCommandTests
         Assert.Equal(2, lines.Length);
         Assert.StartsWith($"error: {Path.Combine(dir, "bad.yaml")}: grid.training.sed: unknown key", lines[0]);
         Assert.EndsWith("did you mean training.seed?", lines[0]);
-        Assert.Equal($"error: {Path.Combine(dir, "bad.yaml")}: grid.model.n_head = 3 (every run with it): model.n_embd: must be divisible by n_head (3), found 16", lines[1]);
+        // n_embd is written in base.yaml, which the line names after the grid value that breaks it.
+        Assert.Equal($"error: {Path.Combine(dir, "bad.yaml")}: grid.model.n_head = 3 (every run with it): {Path.Combine(dir, "base.yaml")}: model.n_embd: must be divisible by n_head (3), found 16", lines[1]);
         Assert.Empty(stdout);
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
 
