@@ -69,7 +69,7 @@ public sealed class Section
         if (v is Scalar { Quoted: false } && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)) return i;
         if (v is Scalar { Quoted: false } && System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
             throw Error(key, $"expected an integer from {int.MinValue} to {int.MaxValue}, found '{text}'");
-        throw Error(key, $"expected an integer, found '{Shown(text)}'");
+        throw Error(key, $"expected an integer, found {Found(v, text)}");
     }
 
     /// <summary>Reads <paramref name="key"/> as an integer, <paramref name="fallback"/> when absent; required when there is no fallback.</summary>
@@ -83,7 +83,7 @@ public sealed class Section
         if (v == null) return fallback!.Value;
         var text = ScalarText(key, v, "a number");
         if (v is Scalar { Quoted: false } && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return d;
-        throw Error(key, $"expected a finite number, found '{Shown(text)}'");
+        throw Error(key, $"expected a finite number, found {Found(v, text)}");
     }
 
     /// <summary>Reads <paramref name="key"/> as true or false, <paramref name="fallback"/> when absent.</summary>
@@ -163,4 +163,8 @@ public sealed class Section
 
     /// <summary>A value from a file as a message shows it: control characters escaped, at most 60 characters.</summary>
     public static string Shown(string text) => Printable.Escape(text);
+
+    /// <summary>A scalar as found, saying so when quotes made a number a string ('5' in quotes is no integer).</summary>
+    static string Found(object v, string text) =>
+        $"'{Shown(text)}'" + (v is Scalar { Quoted: true } && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? " (quoted, so a string: drop the quotes)" : "");
 }

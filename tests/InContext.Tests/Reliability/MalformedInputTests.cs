@@ -17,6 +17,7 @@ public class MalformedConfigTests
         C("a suggestion for a misspelt key", "did you mean n_dims?", Spoiled("n_dims: 3", "n_dim: 3")),
         C("missing required key", "model.n_embd: required key is missing", Spoiled("  n_embd: 16\n", "")),
         C("text for an integer", "training.batch_size: expected an integer, found 'abc'", Spoiled("batch_size: 4", "batch_size: abc")),
+        C("a quoted integer", "training.batch_size: expected an integer, found '4' (quoted, so a string: drop the quotes)", Spoiled("batch_size: 4", "batch_size: \"4\"")),
         C("text for a number", "training.learning_rate: expected a finite number, found 'fast'", Spoiled("learning_rate: 0.001", "learning_rate: fast")),
         C("negative learning rate", "training.learning_rate: must be positive", Spoiled("learning_rate: 0.001", "learning_rate: -1")),
         C("integer out of range", "training.train_steps: expected an integer from -2147483648 to 2147483647, found '99999999999'", Spoiled("train_steps: 4", "train_steps: 99999999999")),
