@@ -22,16 +22,24 @@ public class TrainCommandTests
         wandb: {log_every_steps: 5}
         """;
 
-    [Fact]
-    public void Trains_into_a_run_folder_resumes_it_and_evaluates_at_the_end()
+    /// <summary>Writes the tiny config into a fresh folder and trains <paramref name="steps"/> steps of run <paramref name="id"/> from it, without evaluating.</summary>
+    static (string dir, string config, RunFolder run, string stdout) TrainNewRun(string id, int steps)
     {
         var dir = TestPaths.TempDir();
         var config = Path.Combine(dir, "tiny.yaml");
         File.WriteAllText(config, Config);
-
-        var (code, stdout, stderr) = Cli.Run("train", config, "--run-id", "r", "--steps", "12", "--no-eval");
+        var (code, stdout, stderr) = Cli.Run("train", config, "--run-id", id, "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-eval");
         Assert.True(code == 0, stderr);
-        var run = new RunFolder(Path.Combine(dir, "runs", "r"));           // out_dir is relative to the config's folder
+        return (dir, config, new RunFolder(Path.Combine(dir, "runs", id)), stdout);
+    }
+
+    [Fact]
+    public void Trains_into_a_run_folder_resumes_it_and_evaluates_at_the_end()
+    {
+        var (dir, config, run, stdout) = TrainNewRun("r", 12);
+        int code;
+        string stderr;
+        Assert.Equal(Path.Combine(dir, "runs", "r"), run.Path);           // out_dir is relative to the config's folder
         Assert.True(run.HasConfig && run.HasState && File.Exists(run.ModelPath(10)));
         Assert.NotEmpty(Directory.GetFiles(run.Path, "events.out.tfevents*"));
         Assert.Equal(new[] { 0, 5, 10, 11 }, TrainingLog.Read(run.TrainLogPath).Select(r => r.Step));
@@ -57,15 +65,12 @@ public class TrainCommandTests
     [Fact]
     public void A_config_given_for_an_existing_run_must_be_its_config()
     {
-        var dir = TestPaths.TempDir();
-        var config = Path.Combine(dir, "tiny.yaml");
-        File.WriteAllText(config, Config);
-        var (code, _, stderr) = Cli.Run("train", config, "--run-id", "a", "--steps", "2", "--no-eval");
-        Assert.True(code == 0, stderr);
-        var run = new RunFolder(Path.Combine(dir, "runs", "a"));
+        var (dir, config, run, _) = TrainNewRun("a", 2);
+        int code;
+        string stdout, stderr;
 
         // The same config resumes it, further with --steps.
-        (code, var stdout, stderr) = Cli.Run("train", config, "--run-id", "a", "--steps", "3", "--no-eval");
+        (code, stdout, stderr) = Cli.Run("train", config, "--run-id", "a", "--steps", "3", "--no-eval");
         Assert.True(code == 0, stderr);
         Assert.Contains("Resuming", stdout);
 
