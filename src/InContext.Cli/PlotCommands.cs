@@ -37,30 +37,9 @@ static class PlotCommands
         {
             var columns = Lists.Examples(p.GetValue(k));
             ReportRun Entry(string dir) => RunPlots.ReportEntry(new RunFolder(dir), Lists.Split(p.GetValue(models)), p.GetValue(reportZero)) with { Columns = columns };
-            var given = p.GetValue(runDirs)!;
-            var entries = new List<ReportRun>();
-            var notes = new List<string>();      // sweeps some of whose runs are not evaluated yet
-            var unusable = new List<string>();   // folders given with no evaluated run, and why
-            foreach (var d in given)
-            {
-                if (SweepFolder.IsSweepFolder(d))
-                {
-                    // A sweep's folder: every run of it that has been evaluated.
-                    var sweep = SweepFolder.Open(d);
-                    var runs = sweep.EvaluatedRuns(out var skipped);
-                    entries.AddRange(runs.Select(r => Entry(r.Path)));
-                    if (runs.Count == 0) unusable.Add($"{d}: no run of the sweep has been evaluated yet (`icl sweep status {Shell.Word(sweep.Path)}` shows where they stand)");
-                    else if (skipped.Count > 0) notes.Add($"{d}: {skipped.Count} run{(skipped.Count == 1 ? "" : "s")} not evaluated yet, left out: {string.Join(", ", skipped)}");
-                    continue;
-                }
-                var run = new RunFolder(d);
-                // A run not evaluated yet beside others is left out and named; alone, it is refused (as is any other problem).
-                if (given.Length > 1 && run.HasConfig && !File.Exists(run.MetricsPath)) unusable.Add($"{d}: not evaluated yet (no {RunFolder.MetricsFileName})");
-                else entries.Add(Entry(d));
-            }
-            if (entries.Count == 0)
-                throw new InputException(unusable.Count == 1 ? unusable[0] : $"nothing to report, no folder given has an evaluated run: {string.Join("; ", unusable)}");
-            foreach (var note in notes.Concat(unusable.Select(u => $"{u}; left out"))) Console.Error.WriteLine($"note: {note}");
+            var reported = ReportedRuns.Of(p.GetValue(runDirs)!);
+            var entries = reported.Runs.Select(r => Entry(r.Path)).ToList();
+            foreach (var note in reported.LeftOut) Console.Error.WriteLine($"note: {note}");
             HtmlReport.Write(entries, p.GetValue(outPath)!);
             Console.WriteLine(Path.GetFullPath(p.GetValue(outPath)!));
             return 0;
