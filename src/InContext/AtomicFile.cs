@@ -39,6 +39,19 @@ public static class AtomicFile
     }
 
     /// <summary>
+    /// Removes the <c>.tmp</c> files that writers killed mid-write (kill -9, a power cut) left
+    /// directly in <paramref name="folder"/>. Only whoever holds the folder alone may call it:
+    /// <see cref="RunLock"/> does, as it takes a run folder. A link is left alone: this class only
+    /// ever writes plain files, so a link was put there on purpose.
+    /// </summary>
+    public static void RemoveLeftovers(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        foreach (var tmp in Directory.EnumerateFiles(folder, "*.tmp"))
+            if (new FileInfo(tmp).LinkTarget is null) TryDelete(tmp);
+    }
+
+    /// <summary>
     /// Refuses, before any work is done, a path that cannot be written: a folder where the file
     /// should be, or a file where one of its folders should be.
     /// </summary>

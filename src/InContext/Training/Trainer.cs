@@ -209,12 +209,15 @@ public sealed class Trainer : IDisposable
             }
             if (Run != null)
             {
-                if (step % t.SaveEverySteps == 0 || NextStep == total) Save(step);
+                // The kept snapshot before state.pt: a process killed between the two then resumes
+                // from the previous state and writes the snapshot again, where the other order would
+                // resume past the step and never write it.
                 if (t.KeepEverySteps > 0 && step > 0 && step % t.KeepEverySteps == 0)
                 {
                     EnsureFiniteWeights(step);
                     PyTorchCheckpoint.WriteModel(Run.ModelPath(step), Model);
                 }
+                if (step % t.SaveEverySteps == 0 || NextStep == total) Save(step);
             }
             onStep?.Invoke(new StepReport(step, total, loss, excess, nPoints, nDims, seconds, (step - first + 1) / Math.Max(seconds, 1e-9), logged));
         }

@@ -89,6 +89,8 @@ public class ProcessSafetyTests
         Assert.True(code == 0, stderr);
         var expectedState = Weights(Path.Combine(reference, "runs", "r", RunFolder.StateFileName));
         var expectedLog = LogWithoutSeconds(Path.Combine(reference, "runs", "r"));
+        var expectedKept = Kept(Path.Combine(reference, "runs", "r"));
+        Assert.Equal(2, expectedKept.Count);   // steps 10 and 20 of 0..29
 
         var random = new Random(20261130);
         for (var trial = 0; trial < 20; trial++)
@@ -104,9 +106,32 @@ public class ProcessSafetyTests
             var run = Path.Combine(dir, "runs", "r");
             Assert.Equal(expectedState, Weights(Path.Combine(run, RunFolder.StateFileName)));
             Assert.Equal(expectedLog, LogWithoutSeconds(run));
+            Assert.Equal(expectedKept, Kept(run));
             Assert.Empty(Directory.GetFiles(run, "*.tmp"));
         }
     }
+
+    [Fact]
+    public void The_next_writer_removes_what_a_killed_writer_left_half_written()
+    {
+        // kill -9 inside AtomicFile.Write leaves its .tmp: the next process to take the folder
+        // removes it; a link someone put there on purpose stays.
+        var dir = TestPaths.TempDir();
+        var config = TrainingConfigs.Write(dir, TrainingConfigs.Tiny(steps: 4, saveEvery: 2));
+        var run = Path.Combine(dir, "runs", "r");
+        Directory.CreateDirectory(run);
+        // files this run will not write again (it keeps no models and evaluates nothing)
+        File.WriteAllBytes(Path.Combine(run, "model_20.pt.tmp"), [1, 2, 3]);
+        File.WriteAllText(Path.Combine(run, "metrics.json.tmp"), "{\"lin");
+        File.CreateSymbolicLink(Path.Combine(run, "linked.tmp"), "/dev/null");
+        var (code, _, stderr) = Cli.RunIn(dir, ["train", config, "--run-id", "r", "--no-eval"]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal([Path.Combine(run, "linked.tmp")], Directory.GetFiles(run, "*.tmp"));
+    }
+
+    /// <summary>The kept <c>model_&lt;step&gt;.pt</c> files of a run folder, each by its <see cref="Weights"/>.</summary>
+    static List<string> Kept(string run) =>
+        new RunFolder(run).KeptSteps().Select(s => $"model_{s}.pt: " + Weights(Path.Combine(run, $"model_{s}.pt"))).ToList();
 
     /// <summary>Every tensor of a checkpoint's model by name and the hash of its bytes, and the step.</summary>
     static string Weights(string path)

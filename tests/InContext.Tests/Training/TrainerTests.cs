@@ -79,6 +79,27 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_kept_model_is_written_before_the_state_that_counts_its_step()
+    {
+        // A folder where model_10.pt should go makes its write fail, as a kill between the two
+        // writes would stop it: state.pt must then still hold the save before, so that the resume
+        // does step 10 again and writes its model, rather than resuming past it without one.
+        var dir = TestPaths.TempDir();
+        var run = new RunFolder(Path.Combine(dir, "r"));
+        Directory.CreateDirectory(run.ModelPath(10));
+        using (var t = new Trainer(Tiny(20, save: 5, keep: 10), run))
+            Assert.Throws<InputException>(() => t.Train());
+        using (var contents = PyTorchCheckpoint.Read(run.StatePath)) Assert.Equal(5, contents.TrainStep);
+        Directory.Delete(run.ModelPath(10));
+        using (var t = new Trainer(run.LoadConfig(), run))
+        {
+            Assert.Equal(6, t.NextStep);
+            t.Train();
+        }
+        Assert.Equal([10], run.KeptSteps());
+    }
+
+    [Fact]
     public void Resume_after_a_stop_yields_the_losses_of_an_uninterrupted_run()
     {
         var dir = TestPaths.TempDir();
