@@ -14,8 +14,12 @@ public static class FigureExport
     public static readonly IReadOnlyList<string> Formats = new[] { "png", "svg" };
 
     /// <paramref name="figure"/> rendered as PNG bytes.
-    public static byte[] Png(IMultiplot figure, int width = DefaultWidth, int height = DefaultHeight) =>
-        figure.Render(width, height).GetImageBytes(ImageFormat.Png, 100);
+    public static byte[] Png(IMultiplot figure, int width = DefaultWidth, int height = DefaultHeight)
+    {
+        // The rendered image holds a native Skia bitmap: freed here, not left to the finalizer thread.
+        using var image = figure.Render(width, height);
+        return image.GetImageBytes(ImageFormat.Png, 100);
+    }
 
     /// <paramref name="figure"/> rendered as an SVG document.
     public static string Svg(IMultiplot figure, int width = DefaultWidth, int height = DefaultHeight)
