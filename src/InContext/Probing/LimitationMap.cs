@@ -94,12 +94,13 @@ public static class LimitationMap
     {
         var rows = map.Select(m => new[] { m.Range.Label, $"{Fmt(m.Points.Min(p => p.Value))}–{Fmt(m.Points.Max(p => p.Value))}",
             m.BreaksAt(false), m.BreaksAt(true), m.OwnErrorDoublesAt() }).ToList();
-        var (kd, k2d) = map.Count > 0 && map[0].Points.Count > 0 ? (map[0].Points[0].KAtD, map[0].Points[0].KAt2D) : (nDims, 2 * nDims);
+        var all = map.SelectMany(m => m.Points).ToList();
+        var (kd, k2d) = all.Count > 0 ? (After(all, twice: false), After(all, twice: true)) : ($"{nDims}", $"{2 * nDims}");
         var header = new[] { "shift", "range", $"> 2 × best classical after {kd} examples", $"> 2 × best classical after {k2d}", $"own error after {k2d} doubles" };
-        var all = rows.Prepend(header).ToList();
-        var widths = Enumerable.Range(0, header.Length).Select(c => all.Max(r => r[c].Length)).ToArray();
+        var lines = rows.Prepend(header).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(c => lines.Max(r => r[c].Length)).ToArray();
         var sb = new StringBuilder();
-        foreach (var r in all) sb.Append(string.Join("  ", r.Select((cell, c) => c == r.Length - 1 ? cell : cell.PadRight(widths[c])))).Append('\n');
+        foreach (var r in lines) sb.Append(string.Join("  ", r.Select((cell, c) => c == r.Length - 1 ? cell : cell.PadRight(widths[c])))).Append('\n');
         return sb.ToString();
     }
 
@@ -118,7 +119,7 @@ public static class LimitationMap
             WriteFigure(m, nDims, runName, file);
             files.Add(file);
         }
-        var summaryPanels = map.Select(m => ShiftSweepFigure.Build($"{m.Range.Label}, after {m.Points[0].KAt2D} examples", m.Range.Label,
+        var summaryPanels = map.Select(m => ShiftSweepFigure.Build($"{m.Range.Label}, after {After(m.Points, twice: true)} examples", m.Range.Label,
             m.Points.Select(p => new ShiftSweepPoint(p.Value, p.TransformerAt2D, p.LeastSquaresAt2D, p.BestAt2D)).ToList(), m.Range.Logarithmic)).ToList();
         var summary = new Multiplot(summaryPanels[0]);
         foreach (var panel in summaryPanels.Skip(1)) summary.AddPlot(panel);
@@ -143,7 +144,7 @@ public static class LimitationMap
     public static void WriteFigure(ShiftMeasurement m, int nDims, string runName, string file)
     {
         var panels = new[] { false, true }.Select(twice => ShiftSweepFigure.Build(
-            $"{runName}, after {(twice ? m.Points[0].KAt2D : m.Points[0].KAtD)} examples", m.Range.Label,
+            $"{runName}, after {After(m.Points, twice)} examples", m.Range.Label,
             m.Points.Select(p => twice ? new ShiftSweepPoint(p.Value, p.TransformerAt2D, p.LeastSquaresAt2D, p.BestAt2D)
                 : new ShiftSweepPoint(p.Value, p.TransformerAtD, p.LeastSquaresAtD, p.BestAtD)).ToList(), m.Range.Logarithmic)).ToList();
         var figure = new Multiplot(panels[0]);
@@ -153,4 +154,14 @@ public static class LimitationMap
     }
 
     static string Fmt(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// How many examples <paramref name="points"/> were read after (d, or 2d when <paramref name="twice"/>):
+    /// one number, or a range where prompts shorter than that were read at their last position.
+    /// </summary>
+    static string After(IEnumerable<ShiftPoint> points, bool twice)
+    {
+        var ks = points.Select(p => twice ? p.KAt2D : p.KAtD).Distinct().Order().ToList();
+        return ks.Count == 1 ? $"{ks[0]}" : $"{ks[0]}–{ks[^1]} (all of a shorter prompt)";
+    }
 }

@@ -159,4 +159,19 @@ public class SweepAndLimitsTests
         var broken = new ShiftMeasurement(range, [P(1, 0.5, 0.1)]);
         Assert.Equal("already at 1 (no shift)", broken.BreaksAt(atTwiceD: false));
     }
+
+    [Fact]
+    public void The_tables_heading_names_every_k_its_rows_were_read_at()
+    {
+        // d = 3, trained on prompts of 5 points: 2d = 6 examples do not fit, so those prompts are
+        // read at their last position (k = 4); the points sweep's longer prompts reach 6.
+        ShiftPoint P(double v, int kd, int k2d) => new(v, 0.1, 0.1, 0, 0, 0.1, "b", 0.1, "b", kd, k2d);
+        var scale = new ShiftMeasurement(new ShiftRange("input scale", new ShiftSweep("scale_x", [1, 2]), 1), [P(1, 3, 4), P(2, 3, 4)]);
+        var points = new ShiftMeasurement(new ShiftRange("points per prompt", new ShiftSweep("points", [5, 7]), 5), [P(5, 3, 4), P(7, 3, 6)]);
+        var heading = LimitationMap.Table([scale, points], nDims: 3).Split('\n')[0];
+        Assert.Contains("> 2 × best classical after 3 examples", heading);
+        Assert.Contains("> 2 × best classical after 4–6 (all of a shorter prompt)", heading);
+        Assert.Contains("own error after 4–6 (all of a shorter prompt) doubles", heading);
+        Assert.Contains("own error after 4 doubles", LimitationMap.Table([scale], nDims: 3).Split('\n')[0]);   // one k: no range
+    }
 }
