@@ -20,8 +20,8 @@ public static class ContextPrediction
     /// </summary>
     public static Tensor Predict(IPredictor predictor, Tensor contextXs, Tensor contextYs, Tensor queries)
     {
-        using var all = PredictPerContext(predictor, contextXs.unsqueeze(0), contextYs.unsqueeze(0), queries);
-        return all[0].clone();
+        using var scope = NewDisposeScope();   // holds the temporaries through the native calls that read them
+        return PredictPerContext(predictor, contextXs.unsqueeze(0), contextYs.unsqueeze(0), queries)[0].clone().MoveToOuterDisposeScope();
     }
 
     /// <summary>

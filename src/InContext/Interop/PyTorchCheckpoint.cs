@@ -77,13 +77,21 @@ public static class PyTorchCheckpoint
         if (!StartsLikeZip(path))
             throw new InputException($"{path}: not a PyTorch checkpoint (expected torch.save's zip format, as PyTorch 1.6 and later write it)");
         Hashtable root;
-        try
+        // PyBridge builds each tensor as torch.empty(...).as_strided(...): outside a dispose scope
+        // nothing holds the empty tensor, and the GC may finalize it while as_strided still reads
+        // it (TorchSharp passes only its handle), a crash caught in the tests. The scope holds
+        // every temporary until the tensors read are moved out; it frees the rest.
+        using (var scope = NewDisposeScope())
         {
-            root = PyTorchUnpickler.UnpickleStateDict(path);
-        }
-        catch (Exception e) when (e is not InputException)
-        {
-            throw new InputException($"{path}: not a readable PyTorch checkpoint ({FirstLine(e.Message)})", e);
+            try
+            {
+                root = PyTorchUnpickler.UnpickleStateDict(path);
+            }
+            catch (Exception e) when (e is not InputException)
+            {
+                throw new InputException($"{path}: not a readable PyTorch checkpoint ({FirstLine(e.Message)})", e);
+            }
+            scope.MoveToOuter(TensorsIn(root));
         }
         if (root.ContainsKey("model_state_dict"))
         {
@@ -101,6 +109,15 @@ public static class PyTorchCheckpoint
         }
         return new CheckpointContents { Model = ToTensorDictionary(path, "", root), Path = path };
     }
+
+    /// <summary>Every tensor in an unpickled object tree (dicts, lists, tuples).</summary>
+    static IEnumerable<Tensor> TensorsIn(object? value) => value switch
+    {
+        Tensor t => [t],
+        IDictionary dict => dict.Values.Cast<object?>().SelectMany(TensorsIn),
+        IEnumerable items and not string => items.Cast<object?>().SelectMany(TensorsIn),
+        _ => [],
+    };
 
     static Dictionary<string, Tensor> ToTensorDictionary(string path, string key, object? value)
     {
@@ -170,11 +187,17 @@ public static class PyTorchCheckpoint
     }
 
     /// <summary>Writes a bare model state dict (<c>model_&lt;step&gt;.pt</c>).</summary>
-    public static void WriteModel(string path, InContextTransformer model) => WriteAtomically(path, ModelStateTable(model));
+    public static void WriteModel(string path, InContextTransformer model)
+    {
+        // The scope frees the copies written (and holds each temporary until its native call is done).
+        using var scope = NewDisposeScope();
+        WriteAtomically(path, ModelStateTable(model));
+    }
 
     /// <summary>Writes a training state (<c>state.pt</c>) in the paper's layout.</summary>
     public static void WriteState(string path, InContextTransformer model, Adam optimizer, int trainStep)
     {
+        using var scope = NewDisposeScope();
         WriteAtomically(path, new Hashtable
         {
             ["model_state_dict"] = ModelStateTable(model),
@@ -191,11 +214,8 @@ public static class PyTorchCheckpoint
     public static List<string> NonFiniteTensors(InContextTransformer model)
     {
         using var _ = no_grad();
-        return model.named_parameters().Where(p =>
-        {
-            using var finite = p.parameter.isfinite().all();
-            return !finite.item<bool>();
-        }).Select(p => p.name).ToList();
+        using var scope = NewDisposeScope();   // holds isfinite's result while all() reads it
+        return model.named_parameters().Where(p => !p.parameter.isfinite().all().item<bool>()).Select(p => p.name).ToList();
     }
 
     /// <summary>torch.save writes a zip archive: its first local file header starts with "PK\x03\x04".</summary>

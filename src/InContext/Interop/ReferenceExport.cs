@@ -1,5 +1,6 @@
 using InContext.Config;
 using InContext.Yaml;
+using static TorchSharp.torch;
 
 
 namespace InContext.Interop;
@@ -53,6 +54,7 @@ public static class ReferenceExport
 
         var config = run.LoadConfig();
         using var model = run.LoadModel(step: step);
+        using var scope = NewDisposeScope();   // holds the copies written (and their temporaries), frees them after
         var table = forReference ? PyTorchCheckpoint.ReferenceModelStateTable(model) : PyTorchCheckpoint.ModelStateTable(model);
         var notes = new List<string>();
         if (forReference && !ReferenceTasks.Contains(config.Training.Task))

@@ -92,7 +92,12 @@ public sealed class InContextRegressor : IDisposable
     public int Dims => (int)(_x?.shape[1] ?? 0);
 
     /// <summary>Stores the context: <paramref name="x"/> <c>[k, d]</c>, <paramref name="y"/> <c>[k]</c>.</summary>
-    public InContextRegressor Fit(double[,] x, double[] y) => Fit(Matrix(x), tensor(y, float64));
+    public InContextRegressor Fit(double[,] x, double[] y)
+    {
+        using var xs = Matrix(x);
+        using var ys = tensor(y, float64);
+        return Fit(xs, ys);
+    }
 
     /// <summary>Stores the context: <paramref name="x"/> <c>[k, d]</c>, <paramref name="y"/> <c>[k]</c> (copied).</summary>
     public InContextRegressor Fit(Tensor x, Tensor y)
@@ -108,8 +113,12 @@ public sealed class InContextRegressor : IDisposable
         CheckFinite(x, "x");
         CheckFinite(y, "y");
         _x?.Dispose(); _y?.Dispose();
-        _x = x.detach().to(float64).cpu().clone();
-        _y = y.detach().to(float64).cpu().clone();
+        // The scope holds the temporaries while the copies are made; the copies are this object's to dispose.
+        using (NewDisposeScope())
+        {
+            _x = x.detach().to(float64).cpu().clone().DetachFromDisposeScope();
+            _y = y.detach().to(float64).cpu().clone().DetachFromDisposeScope();
+        }
         return this;
     }
 
@@ -173,8 +182,8 @@ public sealed class InContextRegressor : IDisposable
 
     static void CheckFinite(Tensor t, string name)
     {
-        using var finite = t.isfinite().all();
-        if (!finite.item<bool>()) throw new ArgumentException($"{name} holds NaN or infinity");
+        using var scope = NewDisposeScope();   // holds isfinite's result while all() reads it
+        if (!t.isfinite().all().item<bool>()) throw new ArgumentException($"{name} holds NaN or infinity");
     }
 
     /// <summary>Disposes the stored context, and the model when this regressor loaded it.</summary>

@@ -36,9 +36,13 @@ public sealed class GaussianSampler(int nDims, Tensor? scale = null, Tensor? bia
 
     Tensor Transform(Tensor xs, int? nDimsTruncated)
     {
+        // The scope holds each temporary (the narrow view zero_ writes through) during the native
+        // call that reads it: TorchSharp keeps no reference to it there. Only the result leaves.
+        using var scope = NewDisposeScope();
         if (Scale is not null) xs = xs.matmul(Scale);
         if (Bias is not null) xs = xs + Bias;
         if (nDimsTruncated is { } t && t < NDims) xs.narrow(2, t, NDims - t).zero_();
+        scope.MoveToOuter(xs);
         return xs;
     }
 }

@@ -50,12 +50,16 @@ public sealed class SparseLinearRegression(int nDims, int sparsity = SparseLinea
         var valid = Math.Min(ValidCoords ?? activeDims, NDims);
         var keep = Math.Min(Sparsity, valid);
         // A uniform random subset per prompt: the first `keep` of a random order of the valid coords.
-        using var order = rand(new long[] { count, valid }, generator: generator).argsort(1);
-        using var chosen = order.narrow(1, 0, keep);
-        using var mask = zeros(count, NDims).scatter_(1, chosen, ones(count, keep));
-        var w = batch["w"];
-        batch.Parameters["w"] = w * mask.unsqueeze(-1);
-        w.Dispose();
+        // The scope holds each temporary through the native call that reads it (TorchSharp keeps
+        // no reference during the call) and frees them after; the sparse w is moved out.
+        using (NewDisposeScope())
+        {
+            var chosen = rand(new long[] { count, valid }, generator: generator).argsort(1).narrow(1, 0, keep);
+            var mask = zeros(count, NDims).scatter_(1, chosen, ones(count, keep));
+            var w = batch["w"];
+            batch.Parameters["w"] = (w * mask.unsqueeze(-1)).MoveToOuterDisposeScope();
+            w.Dispose();
+        }
         return batch;
     }
 

@@ -112,10 +112,14 @@ public sealed class FlatAdam : IDisposable
         var biasCorrection2 = 1 - Math.Pow(beta2, step);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        _expAvg.mul_(beta1).add_(_grads, alpha: 1 - beta1);
-        _expAvgSq.mul_(beta2).addcmul_(_grads, _grads, value: 1 - beta2);
-        var denom = (_expAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(o.eps!.Value);
-        _weights.addcdiv_(_expAvg, denom, value: -o.LearningRate!.Value / biasCorrection1);
+        // Scalars held here, not made implicitly: TorchSharp passes a Scalar's handle and keeps no
+        // reference to it, so another thread's GC could finalize a temporary one during the call.
+        using Scalar b1 = beta1, a1 = 1 - beta1, b2 = beta2, a2 = 1 - beta2, c2 = Math.Sqrt(biasCorrection2), eps = o.eps!.Value,
+            size = -o.LearningRate!.Value / biasCorrection1;
+        _expAvg.mul_(b1).add_(_grads, alpha: a1);
+        _expAvgSq.mul_(b2).addcmul_(_grads, _grads, value: a2);
+        var denom = (_expAvgSq.sqrt() / c2).add_(eps);
+        _weights.addcdiv_(_expAvg, denom, value: size);
     }
 
     Tensor? _stepScalars;   // on the device: 1/sqrt(1 − β2^t) and −lr/(1 − β1^t), for StepOnDevice
@@ -151,18 +155,19 @@ public sealed class FlatAdam : IDisposable
         var (beta1, beta2) = (o.beta1!.Value, o.beta2!.Value);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        _expAvg.mul_(beta1).add_(_grads, alpha: 1 - beta1);
-        _expAvgSq.mul_(beta2).addcmul_(_grads, _grads, value: 1 - beta2);
-        var denom = _expAvgSq.sqrt().mul_(_stepScalars!.narrow(0, 0, 1)).add_(o.eps!.Value);
-        _weights.addcmul_(_expAvg.div(denom), _stepScalars.narrow(0, 1, 1), value: 1);
+        using Scalar b1 = beta1, a1 = 1 - beta1, b2 = beta2, a2 = 1 - beta2, eps = o.eps!.Value, one = 1;
+        _expAvg.mul_(b1).add_(_grads, alpha: a1);
+        _expAvgSq.mul_(b2).addcmul_(_grads, _grads, value: a2);
+        var denom = _expAvgSq.sqrt().mul_(_stepScalars!.narrow(0, 0, 1)).add_(eps);
+        _weights.addcmul_(_expAvg.div(denom), _stepScalars.narrow(0, 1, 1), value: one);
     }
 
     /// <summary>Whether every parameter is finite (one reduction over the flat buffer).</summary>
     public bool WeightsAreFinite()
     {
         using var _ = no_grad();
-        using var finite = _weights.isfinite().all();
-        return finite.item<bool>();
+        using var scope = NewDisposeScope();
+        return _weights.isfinite().all().item<bool>();
     }
 
     /// <summary>Disposes this object's handles on the flat buffers and the gradient views; the model and the <see cref="Adam"/> object stay the caller's.</summary>
