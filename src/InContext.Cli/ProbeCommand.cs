@@ -76,7 +76,7 @@ static class ProbeCommand
 
     /// <summary>
     /// A probe at each value of one shift: the errors relative to predicting 0 after d and 2d examples,
-    /// or after the numbers of examples of <paramref name="columns"/> (<c>--k</c>), as a table; optionally a figure (after d and 2d).
+    /// or after the numbers of examples of <paramref name="columns"/> (<c>--k</c>), as a table; optionally a figure with a panel per column.
     /// </summary>
     static void Sweep(RunFolder run, ShiftSweep sweep, ProbeOptions shift, EvaluationSettings settings, IReadOnlyList<string>? models,
         TorchSharp.torch.Device device, int? step, string? plot, ExampleColumns? columns)
@@ -99,8 +99,7 @@ static class ProbeCommand
         AnsiConsole.Write(table);
         if (plot is null) return;
         var label = Failures.Option(sweep.Parameter)[2..];
-        var points = results.Select(r => ShiftPoint.From(r.Value, r.Result, d)).ToList();
-        LimitationMap.WriteFigure(new ShiftMeasurement(new ShiftRange(label, sweep, sweep.Values[0]), points), d, run.Name, plot);
+        LimitationMap.WriteFigure(new ShiftRange(label, sweep, sweep.Values[0]), results.Select(r => r.Value).ToList(), rows, run.Name, plot);
         Console.WriteLine($"Figure: {Path.GetFullPath(plot)}");
     }
 }

@@ -95,7 +95,7 @@ public static class LimitationMap
         var rows = map.Select(m => new[] { m.Range.Label, $"{Fmt(m.Points.Min(p => p.Value))}–{Fmt(m.Points.Max(p => p.Value))}",
             m.BreaksAt(false), m.BreaksAt(true), m.OwnErrorDoublesAt() }).ToList();
         var all = map.SelectMany(m => m.Points).ToList();
-        var (kd, k2d) = all.Count > 0 ? (After(all, twice: false), After(all, twice: true)) : ($"{nDims}", $"{2 * nDims}");
+        var (kd, k2d) = all.Count > 0 ? (After(all.Select(p => p.KAtD)), After(all.Select(p => p.KAt2D))) : ($"{nDims}", $"{2 * nDims}");
         var header = new[] { "shift", "range", $"> 2 × best classical after {kd} examples", $"> 2 × best classical after {k2d}", $"own error after {k2d} doubles" };
         var lines = rows.Prepend(header).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(c => lines.Max(r => r[c].Length)).ToArray();
@@ -116,10 +116,10 @@ public static class LimitationMap
         foreach (var m in map)
         {
             var file = Path($"limits_{m.Range.Sweep.Parameter}.png");
-            WriteFigure(m, nDims, runName, file);
+            WriteFigure(m, runName, file);
             files.Add(file);
         }
-        var summaryPanels = map.Select(m => ShiftSweepFigure.Build($"{m.Range.Label}, after {After(m.Points, twice: true)} examples", m.Range.Label,
+        var summaryPanels = map.Select(m => ShiftSweepFigure.Build($"{m.Range.Label}, after {After(m.Points.Select(p => p.KAt2D))} examples", m.Range.Label,
             m.Points.Select(p => new ShiftSweepPoint(p.Value, p.TransformerAt2D, p.LeastSquaresAt2D, p.BestAt2D)).ToList(), m.Range.Logarithmic)).ToList();
         var summary = new Multiplot(summaryPanels[0]);
         foreach (var panel in summaryPanels.Skip(1)) summary.AddPlot(panel);
@@ -141,27 +141,36 @@ public static class LimitationMap
     }
 
     /// <summary>One shift's figure: two panels, the errors after d and after 2d examples against its strength (png or svg by the file's extension).</summary>
-    public static void WriteFigure(ShiftMeasurement m, int nDims, string runName, string file)
+    public static void WriteFigure(ShiftMeasurement m, string runName, string file) =>
+        WriteFigure(m.Range, m.Points.Select(p => p.Value).ToList(), m.Points.Select(p => (IReadOnlyList<ShiftErrors>)[p.AtD, p.At2D]).ToList(), runName, file);
+
+    /// <summary>
+    /// A sweep's figure: a panel per column of its <paramref name="table"/> (<see cref="ShiftErrors.Table"/>:
+    /// after d and 2d examples, or after the numbers asked), each the errors against the shift's
+    /// strength at <paramref name="values"/> (png or svg by the file's extension).
+    /// </summary>
+    public static void WriteFigure(ShiftRange range, IReadOnlyList<double> values, IReadOnlyList<IReadOnlyList<ShiftErrors>> table, string runName, string file)
     {
-        var panels = new[] { false, true }.Select(twice => ShiftSweepFigure.Build(
-            $"{runName}, after {After(m.Points, twice)} examples", m.Range.Label,
-            m.Points.Select(p => twice ? new ShiftSweepPoint(p.Value, p.TransformerAt2D, p.LeastSquaresAt2D, p.BestAt2D)
-                : new ShiftSweepPoint(p.Value, p.TransformerAtD, p.LeastSquaresAtD, p.BestAtD)).ToList(), m.Range.Logarithmic)).ToList();
+        var columns = table[0].Count;
+        var panels = Enumerable.Range(0, columns).Select(c => ShiftSweepFigure.Build(
+            $"{runName}, after {After(table.Select(row => row[c].K))} examples", range.Label,
+            values.Zip(table, (v, row) => new ShiftSweepPoint(v, row[c].Transformer, row[c].LeastSquares, row[c].Best)).ToList(), range.Logarithmic)).ToList();
         var figure = new Multiplot(panels[0]);
-        figure.AddPlot(panels[1]);
-        figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        FigureExport.Save(figure, file, Probe.PlotFormat(file), 1200, 450);
+        foreach (var panel in panels.Skip(1)) figure.AddPlot(panel);
+        var rows = (columns + 1) / 2;
+        figure.Layout = rows == 1 ? new ScottPlot.MultiplotLayouts.Columns() : new ScottPlot.MultiplotLayouts.Grid(rows, columns: 2);
+        FigureExport.Save(figure, file, Probe.PlotFormat(file), 1200, rows == 1 ? 450 : 380 * rows);
     }
 
     static string Fmt(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// How many examples <paramref name="points"/> were read after (d, or 2d when <paramref name="twice"/>):
-    /// one number, or a range where prompts shorter than that were read at their last position.
+    /// How many examples errors were read after, from each point's <paramref name="ks"/>: one number,
+    /// or a range where prompts shorter than d or 2d were read at their last position.
     /// </summary>
-    static string After(IEnumerable<ShiftPoint> points, bool twice)
+    static string After(IEnumerable<int> ks)
     {
-        var ks = points.Select(p => twice ? p.KAt2D : p.KAtD).Distinct().Order().ToList();
-        return ks.Count == 1 ? $"{ks[0]}" : $"{ks[0]}–{ks[^1]} (all of a shorter prompt)";
+        var distinct = ks.Distinct().Order().ToList();
+        return distinct.Count == 1 ? $"{distinct[0]}" : $"{distinct[0]}–{distinct[^1]} (all of a shorter prompt)";
     }
 }

@@ -108,6 +108,11 @@ public sealed record ShiftPoint(double Value, double TransformerAtD, double Tran
     /// <summary>Errors below this share of predicting 0's count as solved: no learner "breaks" against an exact one.</summary>
     public const double Solved = 0.05;
 
+    /// <summary>The errors after d examples (or the last position of shorter prompts).</summary>
+    public ShiftErrors AtD => new(KAtD, TransformerAtD, LeastSquaresAtD, BestAtD, BestAtDModel);
+    /// <summary>The errors after 2d examples (or the last position of shorter prompts).</summary>
+    public ShiftErrors At2D => new(KAt2D, TransformerAt2D, LeastSquaresAt2D, BestAt2D, BestAt2DModel);
+
     /// <summary>Whether the transformer errs more than twice the best baseline (and is not itself solving the task) after k = d or 2d examples.</summary>
     public bool BreaksAtD => TransformerAtD > 2 * BestAtD && TransformerAtD > Solved;
     /// <summary>Whether the transformer errs more than twice the best baseline (and is not itself solving the task) after 2d examples.</summary>
