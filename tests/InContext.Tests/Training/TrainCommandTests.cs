@@ -60,6 +60,13 @@ public class TrainCommandTests
         Assert.True(code == 0, stderr);
         Assert.Equal(24, run.LoadConfig().Training.TrainSteps);
         Assert.Equal(new[] { 0, 5, 10, 11, 15, 19, 20, 23 }, TrainingLog.Read(run.TrainLogPath).Select(r => r.Step));
+
+        // asked for fewer steps than it has, it says so and trains nothing
+        (code, stdout, stderr) = Cli.Run("train", run.Path, "--steps", "2", "--no-eval");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("at step 24 of 2: nothing left to train (--steps goes further)", stdout);
+        Assert.Equal(24, run.LoadConfig().Training.TrainSteps);
+        Assert.Equal(new[] { 0, 5, 10, 11, 15, 19, 20, 23 }, TrainingLog.Read(run.TrainLogPath).Select(r => r.Step));
     }
 
     [Fact]
