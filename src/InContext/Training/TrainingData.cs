@@ -35,6 +35,9 @@ public sealed class TrainingData : IDisposable
     /// <summary>The batch of step <paramref name="step"/>: xs <c>[b, n, d]</c> and ys <c>[b, n]</c> on CPU.</summary>
     public (Tensor xs, Tensor ys) Batch(int step)
     {
+        // Its own scope: a caller without one (a notebook) would otherwise leave the sampling's
+        // temporaries to the GC, which may finalize one while libtorch still reads it.
+        using var scope = NewDisposeScope();
         using var generator = new Generator(Seeds.Batch(_config.Training.Seed, step));
         var nPoints = Curriculum.NPoints(step);
         var nDims = Curriculum.NDims(step);
@@ -55,7 +58,7 @@ public sealed class TrainingData : IDisposable
             functions = _pool?.Draw(b, generator) ?? Task.SampleFunctions(b, generator, nDims);
         }
         using (functions)
-            return (xs, Task.Evaluate(functions, xs, generator));
+            return scope.MoveToOuter(xs, Task.Evaluate(functions, xs, generator));
     }
 
     /// <summary>Disposes the pool of functions, if any.</summary>
