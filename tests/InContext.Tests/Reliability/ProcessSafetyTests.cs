@@ -76,6 +76,29 @@ public class ProcessSafetyTests
     }
 
     [Fact]
+    public void A_stopped_test_run_says_it_wrote_nothing_to_resume()
+    {
+        LetChildrenBeInterrupted();
+        var dir = TestPaths.TempDir();
+        var config = TrainingConfigs.Write(dir, TrainingConfigs.Tiny(steps: 200_000, saveEvery: 50));
+        var p = Cli.Start(dir, ["train", config, "--test-run"]);
+        int code;
+        string stdout, stderr;
+        try
+        {
+            // its first progress line says it is training (piped, progress is a line per report)
+            Assert.StartsWith("step ", p.StandardOutput.ReadLine());
+            Signal(p, SIGTERM);
+            (code, stdout, stderr) = Finish(p, 120);
+        }
+        finally { if (!p.HasExited) p.Kill(); }
+        Assert.True(code == 143, $"exit {code}: {stderr}");
+        Assert.Matches(@"Stopped by SIGTERM at step \d+; a test run writes nothing, so there is nothing to resume\.", stdout);
+        Assert.DoesNotContain("state.pt", stdout);
+        Assert.False(Directory.Exists(Path.Combine(dir, "runs")));
+    }
+
+    [Fact]
     public void Killed_at_random_moments_a_run_resumes_to_the_very_same_weights()
     {
         // 20 trials of kill -9 after a random delay (seeded), each followed by the same command
