@@ -55,6 +55,8 @@ public sealed partial class Sweep
 
     /// <summary>The sweep file, absolute.</summary>
     public required string File { get; init; }
+    /// <summary>The sweep file's text as it was read (its folder keeps a copy).</summary>
+    public required string Text { get; init; }
     /// <summary>The sweep's name (the file's <c>name:</c>, else its file name): its folder under <c>out_dir</c>.</summary>
     public required string Name { get; init; }
     /// <summary>The sweep's folder (absolute): one run folder per combination.</summary>
@@ -81,7 +83,8 @@ public sealed partial class Sweep
     {
         var file = System.IO.Path.GetFullPath(path);
         var merged = YamlTree.LoadWithInherit(file, out var mergedSources);   // a missing or unreadable file: one ConfigException
-        var own = YamlTree.Parse(file, System.IO.File.ReadAllText(file));
+        var text = System.IO.File.ReadAllText(file);
+        var own = YamlTree.Parse(file, text);
         own.Remove(InheritKey);
         var ownConfig = Without(own, SweepKeys);
         var ownSources = KeySource.Of(ownConfig, file);
@@ -176,7 +179,7 @@ public sealed partial class Sweep
             else problems.AddRange(group.Select(f => $"{file}: run {f.Id}: {f.Problem}"));
         }
         if (problems.Count > 0) throw new SweepException(problems.Distinct().ToList());
-        return new Sweep { File = file, Name = name, Folder = folder, Grid = grid, Runs = runs, Slurm = slurm };
+        return new Sweep { File = file, Text = text, Name = name, Folder = folder, Grid = grid, Runs = runs, Slurm = slurm };
     }
 
     static T? Guard<T>(List<string> problems, Func<T?> read)

@@ -74,7 +74,7 @@ public sealed class SweepFolder
         Directory.CreateDirectory(System.IO.Path.Combine(sweep.Folder, SlurmFolderName));
         foreach (var run in toWrite) run.Config.Save(System.IO.Path.Combine(sweep.Folder, run.Id, RunFolder.ConfigFileName));
         AtomicFile.WriteAllText(System.IO.Path.Combine(sweep.Folder, SweepFileName),
-            $"# A copy of {sweep.File}, which prepared this folder (its inherit: paths are relative to that file).\n" + File.ReadAllText(sweep.File));
+            $"# A copy of {sweep.File}, which prepared this folder (its inherit: paths are relative to that file).\n" + sweep.Text);
         AtomicFile.WriteAllText(System.IO.Path.Combine(sweep.Folder, RunsFileName), string.Join("\n", sweep.Runs.Select(r => r.Id)) + "\n");
         return new SweepFolder(sweep.Folder, sweep.Runs.Select(r => r.Id).ToList());
     }
