@@ -14,7 +14,7 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         var target = Path.GetFullPath(path);
-        var tmp = target + ".tmp";
+        var tmp = TempPath(target);
         try
         {
             EnsureWritable(target);
@@ -38,17 +38,26 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>What <see cref="Write"/> appends to the target's name for the file it writes before the rename.</summary>
+    public const string TempSuffix = ".tmp";
+
+    /// <summary>Where <see cref="Write"/> puts <paramref name="target"/>'s bytes before the rename: <c>&lt;target&gt;.tmp</c>.</summary>
+    public static string TempPath(string target) => target + TempSuffix;
+
     /// <summary>
-    /// Removes the <c>.tmp</c> files that writers killed mid-write (kill -9, a power cut) left
-    /// directly in <paramref name="folder"/>. Only whoever holds the folder alone may call it:
-    /// <see cref="RunLock"/> does, as it takes a run folder. A link is left alone: this class only
-    /// ever writes plain files, so a link was put there on purpose.
+    /// Removes the temporary file a writer of <paramref name="target"/> killed mid-write (kill -9, a
+    /// power cut) left. Only a caller that knows no write of the target is in flight may call it
+    /// (<see cref="RunFolder.Lock"/> does, for the files written under the run folder's lock). A
+    /// link is left alone: this class only ever writes plain files. Best effort: a failure is ignored.
     /// </summary>
-    public static void RemoveLeftovers(string folder)
+    public static void RemoveLeftover(string target)
     {
-        if (!Directory.Exists(folder)) return;
-        foreach (var tmp in Directory.EnumerateFiles(folder, "*.tmp"))
-            if (new FileInfo(tmp).LinkTarget is null) TryDelete(tmp);
+        var tmp = TempPath(target);
+        try
+        {
+            if (File.Exists(tmp) && new FileInfo(tmp).LinkTarget is null) File.Delete(tmp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>

@@ -49,11 +49,36 @@ public sealed partial class RunFolder(string path)
 
     string In(string name) => System.IO.Path.Combine(Path, name);
 
-    /// <summary>Takes the folder's one-writer lock (see <see cref="RunLock"/>) for <paramref name="purpose"/>.</summary>
-    public RunLock Lock(string purpose) => RunLock.Acquire(Path, purpose);
+    /// <summary>
+    /// Takes the folder's one-writer lock (see <see cref="RunLock"/>) for <paramref name="purpose"/>,
+    /// and removes the temporary files that a writer of the folder's own files (config, state,
+    /// kept models, log, metrics), killed mid-write, left. Those files are written only under this
+    /// lock, so none of their writes can be in flight; any other <c>.tmp</c> (a figure a user
+    /// writes into the folder) is left alone.
+    /// </summary>
+    public RunLock Lock(string purpose)
+    {
+        var held = RunLock.Acquire(Path, purpose);
+        try
+        {
+            foreach (var tmp in Directory.EnumerateFiles(Path, "*" + AtomicFile.TempSuffix))
+            {
+                var target = tmp[..^AtomicFile.TempSuffix.Length];
+                if (IsWrittenUnderLock(System.IO.Path.GetFileName(target))) AtomicFile.RemoveLeftover(target);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // best effort: the lock is what matters
+        return held;
+    }
+
+    static bool IsWrittenUnderLock(string name) =>
+        name is ConfigFileName or StateFileName or TrainLogFileName or MetricsFileName || KeptModel().IsMatch(name) || MetricsAtStep().IsMatch(name);
 
     [GeneratedRegex(@"^model_(\d+)\.pt$")]
     private static partial Regex KeptModel();
+
+    [GeneratedRegex(@"^metrics_\d+\.json$")]
+    private static partial Regex MetricsAtStep();
 
     /// <summary>Steps of the kept <c>model_&lt;step&gt;.pt</c> files, ascending.</summary>
     public IReadOnlyList<int> KeptSteps() =>

@@ -8,8 +8,7 @@ namespace InContext;
 /// holds <c>.lock</c> in the folder while it works, and any other process that asks is refused
 /// in one line naming the holder. The lock is the kernel's (<c>flock</c>), so a process that is
 /// killed releases it: a lock left behind never blocks the next run. Within one process the lock
-/// is re-entrant (training evaluates its run at the end under its own lock). Taking the lock
-/// removes the <c>.tmp</c> files a killed writer left behind (<see cref="AtomicFile.RemoveLeftovers"/>).
+/// is re-entrant (training evaluates its run at the end under its own lock).
 /// <para>
 /// Written against libc because .NET's own file locking (a <c>FileShare</c> of the open) would also
 /// refuse the waiting process a read of the holder's name.
@@ -46,7 +45,6 @@ public sealed partial class RunLock : IDisposable
             var owner = $"process {Environment.ProcessId} on {Environment.MachineName} ({purpose}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)";
             var taken = OperatingSystem.IsWindows() ? TakeWithFileShare(path, owner) : TakeWithFlock(path, owner);
             Held[path] = (taken, 1);
-            AtomicFile.RemoveLeftovers(Path.GetDirectoryName(path)!);
             return taken;
         }
     }

@@ -138,7 +138,8 @@ public class ProcessSafetyTests
     public void The_next_writer_removes_what_a_killed_writer_left_half_written()
     {
         // kill -9 inside AtomicFile.Write leaves its .tmp: the next process to take the folder
-        // removes it; a link someone put there on purpose stays.
+        // removes those of the files written under its lock; another's (a figure written into the
+        // folder, perhaps right now) and a link someone put there on purpose stay.
         var dir = TestPaths.TempDir();
         var config = TrainingConfigs.Write(dir, TrainingConfigs.Tiny(steps: 4, saveEvery: 2));
         var run = Path.Combine(dir, "runs", "r");
@@ -146,10 +147,11 @@ public class ProcessSafetyTests
         // files this run will not write again (it keeps no models and evaluates nothing)
         File.WriteAllBytes(Path.Combine(run, "model_20.pt.tmp"), [1, 2, 3]);
         File.WriteAllText(Path.Combine(run, "metrics.json.tmp"), "{\"lin");
-        File.CreateSymbolicLink(Path.Combine(run, "linked.tmp"), "/dev/null");
+        File.WriteAllBytes(Path.Combine(run, "figure.png.tmp"), [4, 5]);
+        File.CreateSymbolicLink(Path.Combine(run, "metrics_7.json.tmp"), "/dev/null");
         var (code, _, stderr) = Cli.RunIn(dir, ["train", config, "--run-id", "r", "--no-eval"]);
         Assert.True(code == 0, stderr);
-        Assert.Equal([Path.Combine(run, "linked.tmp")], Directory.GetFiles(run, "*.tmp"));
+        Assert.Equal(["figure.png.tmp", "metrics_7.json.tmp"], Directory.GetFiles(run, "*.tmp").Select(Path.GetFileName).Order());
     }
 
     /// <summary>The kept <c>model_&lt;step&gt;.pt</c> files of a run folder, each by its <see cref="Weights"/>.</summary>
