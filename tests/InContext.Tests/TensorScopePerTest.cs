@@ -13,12 +13,14 @@ namespace InContext.Tests;
 /// holds (<c>xs.narrow(2, 3, 2).zero_()</c>) can be finalized by the GC while libtorch still works
 /// on it. In this process that happens: test classes run in parallel, and training calls
 /// <c>GC.Collect(0)</c> after every step. Caught twice in the test host's crash dumps (a segfault
-/// in as_strided, one in zero_). The scope holds every tensor a test makes until the test ends.
+/// in as_strided, one in zero_). The scope holds every tensor a test method makes until the test
+/// ends (not those of a test class's constructor, which runs before). Scopes are per thread: this
+/// holds for synchronous tests, which all of these are.
 /// </summary>
 [AttributeUsage(AttributeTargets.Assembly)]
 sealed class TensorScopePerTest : BeforeAfterTestAttribute
 {
-    // Flows from Before to After even if the test's continuation moved threads.
+    // From Before to After of the same test, as xunit runs them in one flow.
     static readonly AsyncLocal<DisposeScope?> Scope = new();
 
     public override void Before(MethodInfo methodUnderTest) => Scope.Value = NewDisposeScope();

@@ -110,14 +110,20 @@ public static class PyTorchCheckpoint
         return new CheckpointContents { Model = ToTensorDictionary(path, "", root), Path = path };
     }
 
-    /// <summary>Every tensor in an unpickled object tree (dicts, lists, tuples).</summary>
-    static IEnumerable<Tensor> TensorsIn(object? value) => value switch
+    /// <summary>Every tensor in an unpickled object tree (dicts, lists, tuples), each container visited once (a pickle may make one hold itself).</summary>
+    static List<Tensor> TensorsIn(object root)
     {
-        Tensor t => [t],
-        IDictionary dict => dict.Values.Cast<object?>().SelectMany(TensorsIn),
-        IEnumerable items and not string => items.Cast<object?>().SelectMany(TensorsIn),
-        _ => [],
-    };
+        var tensors = new List<Tensor>();
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<object?>([root]);
+        while (pending.TryPop(out var value))
+        {
+            if (value is Tensor t) tensors.Add(t);
+            else if (value is IEnumerable items and not string && seen.Add(value))
+                foreach (var item in value is IDictionary dict ? dict.Values : items) pending.Push(item);
+        }
+        return tensors;
+    }
 
     static Dictionary<string, Tensor> ToTensorDictionary(string path, string key, object? value)
     {

@@ -95,8 +95,8 @@ public static class LimitationMap
         var rows = map.Select(m => new[] { m.Range.Label, $"{Fmt(m.Points.Min(p => p.Value))}–{Fmt(m.Points.Max(p => p.Value))}",
             m.BreaksAt(false), m.BreaksAt(true), m.OwnErrorDoublesAt() }).ToList();
         var all = map.SelectMany(m => m.Points).ToList();
-        var (kd, k2d) = all.Count > 0 ? (After(all.Select(p => p.KAtD)), After(all.Select(p => p.KAt2D))) : ($"{nDims}", $"{2 * nDims}");
-        var header = new[] { "shift", "range", $"> 2 × best classical after {kd} examples", $"> 2 × best classical after {k2d}", $"own error after {k2d} doubles" };
+        var (kd, k2d) = all.Count > 0 ? (Examples(all.Select(p => p.KAtD)), After(all.Select(p => p.KAt2D))) : ($"{nDims} examples", $"{2 * nDims}");
+        var header = new[] { "shift", "range", $"> 2 × best classical after {kd}", $"> 2 × best classical after {k2d}", $"own error after {k2d} doubles" };
         var lines = rows.Prepend(header).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(c => lines.Max(r => r[c].Length)).ToArray();
         var sb = new StringBuilder();
@@ -119,7 +119,7 @@ public static class LimitationMap
             WriteFigure(m, runName, file);
             files.Add(file);
         }
-        var summaryPanels = map.Select(m => ShiftSweepFigure.Build($"{m.Range.Label}, after {After(m.Points.Select(p => p.KAt2D))} examples", m.Range.Label,
+        var summaryPanels = map.Select(m => ShiftSweepFigure.Build($"{m.Range.Label}, after {Examples(m.Points.Select(p => p.KAt2D))}", m.Range.Label,
             m.Points.Select(p => new ShiftSweepPoint(p.Value, p.TransformerAt2D, p.LeastSquaresAt2D, p.BestAt2D)).ToList(), m.Range.Logarithmic)).ToList();
         var summary = new Multiplot(summaryPanels[0]);
         foreach (var panel in summaryPanels.Skip(1)) summary.AddPlot(panel);
@@ -153,7 +153,7 @@ public static class LimitationMap
     {
         var columns = table[0].Count;
         var panels = Enumerable.Range(0, columns).Select(c => ShiftSweepFigure.Build(
-            $"{runName}, after {After(table.Select(row => row[c].K))} examples", range.Label,
+            $"{runName}, after {Examples(table.Select(row => row[c].K))}", range.Label,
             values.Zip(table, (v, row) => new ShiftSweepPoint(v, row[c].Transformer, row[c].LeastSquares, row[c].Best)).ToList(), range.Logarithmic)).ToList();
         var figure = new Multiplot(panels[0]);
         foreach (var panel in panels.Skip(1)) figure.AddPlot(panel);
@@ -172,5 +172,12 @@ public static class LimitationMap
     {
         var distinct = ks.Distinct().Order().ToList();
         return distinct.Count == 1 ? $"{distinct[0]}" : $"{distinct[0]}–{distinct[^1]} (all of a shorter prompt)";
+    }
+
+    /// <summary><see cref="After"/> with its noun: "1 example", "10 examples", "4–6 examples (all of a shorter prompt)".</summary>
+    static string Examples(IEnumerable<int> ks)
+    {
+        var distinct = ks.Distinct().Order().ToList();
+        return distinct.Count == 1 ? $"{distinct[0]} example{(distinct[0] == 1 ? "" : "s")}" : $"{distinct[0]}–{distinct[^1]} examples (all of a shorter prompt)";
     }
 }

@@ -15,8 +15,15 @@ namespace InContext.Tests.Reliability;
 /// once with "corrupted double-linked list". (The checkpoint reader's race, fixed the same way,
 /// took 10–25 s of this to show: too long for a test.)
 /// </summary>
+[Collection(Alone)]
 public class GarbageCollectionRaceTests
 {
+    /// <summary>
+    /// Runs after the parallel tests, on its own: its collections without pause would slow them,
+    /// and would expose them to the race a dispose scope does not cover (implicit Scalars).
+    /// </summary>
+    public const string Alone = "garbage collection stress, alone";
+
     /// <summary>Runs <paramref name="body"/> for <paramref name="seconds"/> on a fresh thread (no dispose scope) while another thread collects; returns the calls made.</summary>
     static int UnderCollection(Action body, double seconds = 6)
     {
@@ -58,3 +65,7 @@ public class GarbageCollectionRaceTests
         Assert.True(calls > 0);
     }
 }
+
+/// <summary>The collection of <see cref="GarbageCollectionRaceTests"/>: no other test runs beside it.</summary>
+[CollectionDefinition(GarbageCollectionRaceTests.Alone, DisableParallelization = true)]
+public class GarbageCollectionStressAlone;
