@@ -68,7 +68,19 @@ public static class AtomicFile
     {
         var target = Path.GetFullPath(path);
         if (Directory.Exists(target)) throw new InputException($"{target}: is a folder, expected a file name");
-        for (var dir = Path.GetDirectoryName(target); dir != null; dir = Path.GetDirectoryName(dir))
+        RefuseFilesOnTheWay(Path.GetDirectoryName(target), target);
+    }
+
+    /// <summary>Refuses, before any work is done, a folder to write files into that cannot be one: a file there or on the way to it.</summary>
+    public static void EnsureFolderWritable(string folder)
+    {
+        var target = Path.GetFullPath(folder);
+        RefuseFilesOnTheWay(target, target);
+    }
+
+    static void RefuseFilesOnTheWay(string? folder, string target)
+    {
+        for (var dir = folder; dir != null; dir = Path.GetDirectoryName(dir))
             if (File.Exists(dir)) throw new InputException($"{dir}: is a file, expected a folder (on the way to {target})");
     }
 

@@ -49,6 +49,7 @@ public static class ReferenceExport
         if (forReference && Path.GetFileName(target) == "state.pt")
             throw new InputException($"{target}: the paper's code reads state.pt as a training state (model, Adam, step), not a bare state dict; name the file model_<step>.pt");
         RefuseExisting(target);
+        AtomicFile.EnsureWritable(target);
         var configPath = forReference ? Path.Combine(Path.GetDirectoryName(target)!, "config.yaml") : null;
         if (configPath != null) RefuseExisting(configPath);
 
@@ -60,7 +61,6 @@ public static class ReferenceExport
         if (forReference && !ReferenceTasks.Contains(config.Training.Task))
             notes.Add($"training.task '{config.Training.Task}' is not in the paper's schema: its train.py refuses this config.yaml; the model file loads regardless");
 
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         PyTorchCheckpoint.WriteAtomically(target, table);
         if (configPath != null)
         {

@@ -157,8 +157,6 @@ public static class Probe
     public static void WritePlot(ProbeResult result, string runName, string path, PlotSettings? settings = null)
     {
         var format = PlotFormat(path);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
         Figures.WriteEvaluation($"{runName}: {result.Evaluation.Name}", result.Errors, settings ?? result.Settings(runName), path, format: format);
     }
 

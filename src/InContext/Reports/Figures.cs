@@ -31,11 +31,11 @@ public static class Figures
         int width = FigureExport.DefaultWidth, int height = FigureExport.DefaultHeight)
     {
         format = FigureExport.CheckFormat(format);
+        AtomicFile.EnsureFolderWritable(outDir);
         var metrics = RunInputs.LoadMetrics(metricsPath);
         var log = RunInputs.LoadTrainLog(trainLogPath);
         var shown = metrics.Evaluations.Where(e => ErrorCurve.CanShow(e.Value, settings)).ToList();
         if (shown.Count == 0 && metrics.Evaluations.Count > 0) throw ErrorCurve.NoZero();
-        Directory.CreateDirectory(outDir);
         var written = new List<string>();
         foreach (var (name, evaluation) in shown)
         {

@@ -48,6 +48,7 @@ public static class HtmlReport
         int figureWidth = FigureExport.DefaultWidth, int figureHeight = FigureExport.DefaultHeight, ReportTable? summary = null, string? title = null)
     {
         if (runs.Count == 0) throw new ArgumentException("a report needs at least one run", nameof(runs));
+        AtomicFile.EnsureWritable(outPath);   // a file where a folder of the path should be: one line, before any work
         var inputs = runs.Select(r => (Run: r, Metrics: RunInputs.LoadMetrics(r.MetricsPath), Log: RunInputs.LoadTrainLog(r.TrainLogPath))).ToList();
         if (!inputs.Any(i => i.Metrics.Evaluations.Values.Any(e => ErrorCurve.CanShow(e, i.Run.Settings))) && inputs.Any(i => i.Metrics.Evaluations.Count > 0))
             throw ErrorCurve.NoZero();
@@ -55,9 +56,6 @@ public static class HtmlReport
         var longest = inputs.SelectMany(i => i.Metrics.Evaluations.Values).SelectMany(e => e.Values).Select(s => s.Mean.Length).DefaultIfEmpty(0).Max();
         foreach (var columns in runs.Select(r => r.Columns).OfType<ExampleColumns>().Distinct()) columns.Within(longest);
         var html = Render(inputs, figureWidth, figureHeight, summary, title);
-
-        var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
-        Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(outPath, html);
     }
 

@@ -131,6 +131,9 @@ public class MalformedCommandLineTests
         C("predict with zero permutations", "--permutations 0: must be at least 1", ["predict", "{run}", "--context", "c.csv", "--query", "q.csv", "--permutations", "0"]),
         C("predict standardizing without a run", "--standardize rescales to a run's training distribution", ["predict", "--context", "c.csv", "--query", "q.csv", "--standardize"]),
         C("export over an existing file", "already exists; nothing overwritten", ["export", "{run}", "--out", "taken.pt"], WriteFile("taken.pt", "x")),
+        C("export under a file", "afile: is a file, expected a folder", ["export", "{run}", "--out", "afile/m.pt"], WriteFile("afile", "x")),
+        C("report under a file", "afile: is a file, expected a folder", ["report", "{run}", "--out", "afile/r.html"], WriteFile("afile", "x")),
+        C("figures under a file", "afile: is a file, expected a folder", ["plot", "{run}", "--out", "afile/plots"], WriteFile("afile", "x")),
         C("import into a folder that holds files", "already holds files; nothing overwritten", ["import", "paper", "--out", "full"], dir =>
         {
             Directory.CreateDirectory(Path.Combine(dir, "full"));
