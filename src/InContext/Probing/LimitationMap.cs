@@ -121,11 +121,8 @@ public static class LimitationMap
         }
         var summaryPanels = map.Select(m => ShiftSweepFigure.Build($"{m.Range.Label}, after {Examples(m.Points.Select(p => p.KAt2D))}", m.Range.Label,
             m.Points.Select(p => new ShiftSweepPoint(p.Value, p.TransformerAt2D, p.LeastSquaresAt2D, p.BestAt2D)).ToList(), m.Range.Logarithmic)).ToList();
-        var summary = new Multiplot(summaryPanels[0]);
-        foreach (var panel in summaryPanels.Skip(1)) summary.AddPlot(panel);
-        summary.Layout = new ScottPlot.MultiplotLayouts.Grid(rows: (map.Count + 1) / 2, columns: 2);
         var summaryFile = Path("limits_summary.png");
-        FigureExport.Save(summary, summaryFile, "png", 1200, 380 * ((map.Count + 1) / 2));
+        FigureExport.Save(TwoColumns(summaryPanels), summaryFile, "png", 1200, 380 * ((map.Count + 1) / 2));
         files.Add(summaryFile);
         var table = Path("limits.txt");
         AtomicFile.WriteAllText(table, Table(map, nDims));
@@ -155,11 +152,28 @@ public static class LimitationMap
         var panels = Enumerable.Range(0, columns).Select(c => ShiftSweepFigure.Build(
             $"{runName}, after {Examples(table.Select(row => row[c].K))}", range.Label,
             values.Zip(table, (v, row) => new ShiftSweepPoint(v, row[c].Transformer, row[c].LeastSquares, row[c].Best)).ToList(), range.Logarithmic)).ToList();
+        var rows = (columns + 1) / 2;
+        FigureExport.Save(TwoColumns(panels), file, Probe.PlotFormat(file), 1200, rows == 1 ? 450 : 380 * rows);
+    }
+
+    /// <summary>
+    /// Panels side by side, two to a row. An odd count gets a blank last cell: left empty, it would
+    /// be transparent in a PNG and black in an SVG (the SVG canvas's background has no fill).
+    /// </summary>
+    static Multiplot TwoColumns(IReadOnlyList<Plot> panels)
+    {
         var figure = new Multiplot(panels[0]);
         foreach (var panel in panels.Skip(1)) figure.AddPlot(panel);
-        var rows = (columns + 1) / 2;
+        if (panels.Count > 2 && panels.Count % 2 == 1)
+        {
+            var blank = new Plot();
+            blank.Axes.Frameless();
+            blank.HideGrid();
+            figure.AddPlot(blank);
+        }
+        var rows = (figure.Count() + 1) / 2;
         figure.Layout = rows == 1 ? new ScottPlot.MultiplotLayouts.Columns() : new ScottPlot.MultiplotLayouts.Grid(rows, columns: 2);
-        FigureExport.Save(figure, file, Probe.PlotFormat(file), 1200, rows == 1 ? 450 : 380 * rows);
+        return figure;
     }
 
     static string Fmt(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

@@ -136,6 +136,18 @@ public class SweepAndLimitsTests
     }
 
     [Fact]
+    public void A_sweep_figure_with_an_odd_number_of_panels_fills_its_last_cell_white()
+    {
+        // three panels in a 2-column grid: the fourth cell was transparent (PNG) or black (SVG)
+        var figure = Path.Combine(TestPaths.TempDir(), "sweep.png");
+        var (code, _, stderr) = Cli.Run("probe", ProbingRun.Dir, "--scale-x", "0.5:2:2", "--k", "1,2,3", "--examples", "32", "--plot", figure);
+        Assert.True(code == 0, stderr);
+        using var image = Reports.Pixels.DecodePng(figure);
+        Assert.All(Reports.Pixels.Region(image, 0.6, 0.6, 0.9, 0.9), p => Assert.Equal(SkiaSharp.SKColors.White, p));
+        Assert.True(Reports.Pixels.Variance(image, 0.1, 0.6, 0.4, 0.9) > 0, "the third panel is drawn");
+    }
+
+    [Fact]
     public void A_sweeps_table_has_the_same_k_in_every_row()
     {
         var run = new RunFolder(ProbingRun.Dir);
