@@ -36,7 +36,8 @@ static class ProbeCommand
         var k = Lists.ExamplesOption();
         var zero = Lists.RelativeToZeroOption();
         var cmd = new Command("probe", "Evaluate a run's transformer and the baselines under one distribution shift given here; prints the error table. "
-                                       + "One shift given as START:END:COUNT (e.g. --scale-x 0.25:4:9) is swept: a probe at each value, errors relative to predicting 0 after d and 2d examples (or those of --k).")
+                                       + "One shift given as START:END:COUNT (e.g. --scale-x 0.25:4:9) is swept: a probe at each value, errors relative to predicting 0 after d and 2d examples (or those of --k). "
+                                       + "Scales and skew are spaced geometrically (0.25:4:5 is 0.25, 0.5, 1, 2, 4), the others evenly.")
             { runDir, task, strategy, examples, models, plot, seed, step, device, k, zero };
         foreach (var (_, option) in swept) cmd.Options.Add(option);
         cmd.SetAction(p =>
