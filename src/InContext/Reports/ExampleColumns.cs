@@ -18,7 +18,7 @@ public sealed record ExampleColumns(IReadOnlyList<int>? Counts = null, bool Ever
     {
         if (text.Trim() == "all") return All;
         var counts = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))   // an empty entry (1,,3) is a typo, refused with the rest
             counts.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k
                 : throw new ParameterException("k", $"{Printable.Escape(text)}: expected 'all' or numbers of in-context examples separated by commas (0,1,5)"));
         return counts.Count > 0 ? new ExampleColumns(counts) : throw new ParameterException("k", $"{Printable.Escape(text)}: expected 'all' or numbers of examples");

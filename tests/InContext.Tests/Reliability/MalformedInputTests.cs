@@ -116,6 +116,7 @@ public class MalformedCommandLineTests
         C("probe sweeping two shifts", "--noise is a range too; a probe sweeps one shift at a time", ["probe", "{run}", "--scale-x", "0.5:2:3", "--noise", "0:1:3"]),
         C("probe sweep past n_positions", "--points 14: the model reads prompts of 1 to n_positions = 9 points", ["probe", "{run}", "--points", "7:20:3"]),
         C("examples columns that are not numbers", "--k few: expected 'all' or numbers of in-context examples", ["eval", "--task", "linear_regression", "--k", "few"]),
+        C("examples columns with an empty entry", "--k 1,,3: expected 'all' or numbers of in-context examples", ["eval", "--task", "linear_regression", "--k", "1,,3"]),
         // k counts the examples before a prediction: 7-point prompts have 0 to 6; more were dropped without a word, eval then wrote metrics.json
         C("probe columns past the prompts", "--k 7: expected 0 to 6 in-context examples (the prompts have 7 points)", ["probe", "{run}", "--k", "0,6,7"]),
         C("probe columns past longer prompts", "--k 99: expected 0 to 8 in-context examples (the prompts have 9 points)", ["probe", "{run}", "--points", "9", "--k", "99"]),
