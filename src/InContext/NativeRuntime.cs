@@ -21,6 +21,51 @@ public static partial class NativeRuntime
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int MallOpt(int parameter, int value);
 
+    [LibraryImport("libc", EntryPoint = "dup")]
+    private static partial int Dup(int fd);
+
+    [LibraryImport("libc", EntryPoint = "dup2")]
+    private static partial int Dup2(int fd, int target);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenFile(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
+    static readonly object StderrLock = new();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with the process's stderr (file descriptor 2) pointed at
+    /// /dev/null, for native code that writes there what .NET cannot redirect: Skia's SVG canvas
+    /// cannot write dashed or dotted lines, draws them solid, and says so once per line drawn
+    /// ("Unsupported path effect in addPaint."), a hundred lines for one figure that would bury
+    /// icl's own one-line messages. Managed writes to stderr in that window are lost too, so keep
+    /// the work short. Off Linux it just runs the work.
+    /// </summary>
+    public static T WithoutNativeStderr<T>(Func<T> work)
+    {
+        if (!OperatingSystem.IsLinux()) return work();
+        lock (StderrLock)
+        {
+            var saved = Dup(2);
+            var devNull = OpenFile("/dev/null", 1 /* O_WRONLY */);
+            if (saved < 0 || devNull < 0 || Dup2(devNull, 2) < 0)
+            {
+                if (saved >= 0) Close(saved);
+                if (devNull >= 0) Close(devNull);
+                return work();
+            }
+            Close(devNull);
+            try { return work(); }
+            finally
+            {
+                Dup2(saved, 2);
+                Close(saved);
+            }
+        }
+    }
+
     const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
 
     /// <summary>

@@ -22,14 +22,15 @@ public static class FigureExport
     }
 
     /// <paramref name="figure"/> rendered as an SVG document.
-    public static string Svg(IMultiplot figure, int width = DefaultWidth, int height = DefaultHeight)
-    {
-        using var stream = new MemoryStream();
-        // The SVG canvas writes its closing tags only when disposed.
-        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), stream))
-            figure.Render(canvas, new PixelRect(0, width, height, 0));
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+    public static string Svg(IMultiplot figure, int width = DefaultWidth, int height = DefaultHeight) =>
+        NativeRuntime.WithoutNativeStderr(() =>   // Skia's SVG canvas complains on stderr of every dashed line (drawn solid)
+        {
+            using var stream = new MemoryStream();
+            // The SVG canvas writes its closing tags only when disposed.
+            using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), stream))
+                figure.Render(canvas, new PixelRect(0, width, height, 0));
+            return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        });
 
     /// <summary>The format in lower case, or an <see cref="ArgumentException"/> naming the formats there are.</summary>
     public static string CheckFormat(string format) =>
