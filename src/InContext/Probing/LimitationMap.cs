@@ -119,8 +119,7 @@ public static class LimitationMap
             WriteFigure(m, runName, file);
             files.Add(file);
         }
-        var summaryPanels = map.Select(m => ShiftSweepFigure.Build($"{m.Range.Label}, after {Examples(m.Points.Select(p => p.KAt2D))}", m.Range.Label,
-            m.Points.Select(p => new ShiftSweepPoint(p.Value, p.TransformerAt2D, p.LeastSquaresAt2D, p.BestAt2D)).ToList(), m.Range.Logarithmic)).ToList();
+        var summaryPanels = map.Select(m => Panel(m.Range.Label, m.Range, m.Points.Select(p => p.Value).ToList(), m.Points.Select(p => p.At2D).ToList())).ToList();
         var summaryFile = Path("limits_summary.png");
         FigureExport.Save(TwoColumns(summaryPanels), summaryFile, "png", 1200, 380 * ((map.Count + 1) / 2));
         files.Add(summaryFile);
@@ -149,12 +148,15 @@ public static class LimitationMap
     public static void WriteFigure(ShiftRange range, IReadOnlyList<double> values, IReadOnlyList<IReadOnlyList<ShiftErrors>> table, string runName, string file)
     {
         var columns = table[0].Count;
-        var panels = Enumerable.Range(0, columns).Select(c => ShiftSweepFigure.Build(
-            $"{runName}, after {Examples(table.Select(row => row[c].K))}", range.Label,
-            values.Zip(table, (v, row) => new ShiftSweepPoint(v, row[c].Transformer, row[c].LeastSquares, row[c].Best)).ToList(), range.Logarithmic)).ToList();
+        var panels = Enumerable.Range(0, columns).Select(c => Panel(runName, range, values, table.Select(row => row[c]).ToList())).ToList();
         var rows = (columns + 1) / 2;
         FigureExport.Save(TwoColumns(panels), file, Probe.PlotFormat(file), 1200, rows == 1 ? 450 : 380 * rows);
     }
+
+    /// <summary>One panel: the <paramref name="errors"/> at each strength of <paramref name="values"/>, titled "<paramref name="title"/>, after k examples".</summary>
+    static Plot Panel(string title, ShiftRange range, IReadOnlyList<double> values, IReadOnlyList<ShiftErrors> errors) =>
+        ShiftSweepFigure.Build($"{title}, after {Examples(errors.Select(e => e.K))}", range.Label,
+            values.Zip(errors, (v, e) => new ShiftSweepPoint(v, e.Transformer, e.LeastSquares, e.Best)).ToList(), range.Logarithmic);
 
     /// <summary>
     /// Panels side by side, two to a row. An odd count gets a blank last cell: left empty, it would
@@ -184,14 +186,15 @@ public static class LimitationMap
     /// </summary>
     static string After(IEnumerable<int> ks)
     {
-        var distinct = ks.Distinct().Order().ToList();
-        return distinct.Count == 1 ? $"{distinct[0]}" : $"{distinct[0]}–{distinct[^1]} (all of a shorter prompt)";
+        var (low, high) = (ks.Min(), ks.Max());
+        return low == high ? $"{low}" : $"{low}–{high} (all of a shorter prompt)";
     }
 
     /// <summary><see cref="After"/> with its noun: "1 example", "10 examples", "4–6 examples (all of a shorter prompt)".</summary>
     static string Examples(IEnumerable<int> ks)
     {
-        var distinct = ks.Distinct().Order().ToList();
-        return distinct.Count == 1 ? $"{distinct[0]} example{(distinct[0] == 1 ? "" : "s")}" : $"{distinct[0]}–{distinct[^1]} examples (all of a shorter prompt)";
+        var (low, high) = (ks.Min(), ks.Max());
+        return low == high ? $"{low} example{(low == 1 ? "" : "s")}" : $"{low}–{high} examples (all of a shorter prompt)";
     }
+
 }
