@@ -3,6 +3,7 @@ using InContext.Evaluation;
 using InContext.Training;
 
 using Spectre.Console;
+using InContext.Native;
 
 namespace InContext.Cli;
 

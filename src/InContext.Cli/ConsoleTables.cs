@@ -3,6 +3,7 @@ using InContext.Evaluation;
 using InContext.Reports;
 using Spectre.Console;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Cli;
 

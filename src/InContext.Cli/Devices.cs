@@ -1,6 +1,7 @@
 using InContext;
 using TorchSharp;
 using static TorchSharp.torch;
+using InContext.Native;
 
 namespace InContext.Cli;
 

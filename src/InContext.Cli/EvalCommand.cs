@@ -2,6 +2,7 @@ using System.CommandLine;
 using InContext.Config;
 using InContext.Evaluation;
 using InContext.Tasks;
+using InContext.Storage;
 
 namespace InContext.Cli;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using InContext.Config;
 using InContext.Evaluation;
 using InContext.Probing;
+using InContext.Storage;
 
 namespace InContext.Cli;
 

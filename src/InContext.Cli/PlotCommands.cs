@@ -1,6 +1,7 @@
 using System.CommandLine;
 using InContext.Reports;
 using InContext.Sweeps;
+using InContext.Storage;
 
 
 namespace InContext.Cli;

@@ -10,6 +10,7 @@ using InContext.Config;
 using InContext.Interop;
 using InContext.Tasks;
 using Spectre.Console;
+using InContext.Storage;
 
 namespace InContext.Cli;
 

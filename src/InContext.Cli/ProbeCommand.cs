@@ -5,6 +5,7 @@ using InContext.Evaluation;
 using InContext.Probing;
 using InContext.Reports;
 using Spectre.Console;
+using InContext.Storage;
 
 namespace InContext.Cli;
 

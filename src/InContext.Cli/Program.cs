@@ -1,6 +1,7 @@
 using System.CommandLine;
 using InContext;
 using InContext.Cli;
+using InContext.Native;
 
 // The whole surface of the `icl` tool. Each command parses its arguments and calls the
 // library; printing lives in Console*.cs beside this file, failures in Failures.cs.

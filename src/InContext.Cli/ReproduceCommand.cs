@@ -5,6 +5,7 @@ using InContext.Findings;
 using InContext.Reports;
 using InContext.Training;
 using Spectre.Console;
+using InContext.Storage;
 
 namespace InContext.Cli;
 

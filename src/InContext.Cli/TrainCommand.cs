@@ -4,6 +4,8 @@ using InContext.Evaluation;
 using InContext.Reports;
 using InContext.Training;
 using Spectre.Console;
+using InContext.Native;
+using InContext.Storage;
 
 namespace InContext.Cli;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using InContext.Native;
 
 namespace InContext.Tests;
 

@@ -1,4 +1,5 @@
 using InContext.Tasks;
+using InContext.Storage;
 
 namespace InContext.Config;
 

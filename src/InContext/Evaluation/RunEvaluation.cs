@@ -3,6 +3,7 @@ using InContext.Config;
 using InContext.Interop;
 using InContext.Models;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Evaluation;
 

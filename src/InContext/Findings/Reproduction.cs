@@ -4,6 +4,7 @@ using System.Text.Json;
 using InContext.Config;
 using InContext.Evaluation;
 using InContext.Reports;
+using InContext.Storage;
 
 namespace InContext.Findings;
 

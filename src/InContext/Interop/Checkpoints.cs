@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using InContext.Config;
 using InContext.Models;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Interop;
 

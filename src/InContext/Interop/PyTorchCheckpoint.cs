@@ -5,6 +5,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Interop;
 

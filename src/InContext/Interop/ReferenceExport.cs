@@ -1,6 +1,7 @@
 using InContext.Config;
 using InContext.Yaml;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 
 namespace InContext.Interop;

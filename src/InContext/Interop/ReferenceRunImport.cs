@@ -3,6 +3,7 @@ using InContext.Models;
 
 using TorchSharp;
 using TorchSharp.Modules;
+using InContext.Storage;
 
 namespace InContext.Interop;
 

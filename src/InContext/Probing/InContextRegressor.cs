@@ -3,6 +3,7 @@ using InContext.Evaluation;
 using InContext.Config;
 using InContext.Interop;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Probing;
 

@@ -6,6 +6,7 @@ using InContext.Interop;
 using InContext.Reports;
 using ScottPlot;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Probing;
 

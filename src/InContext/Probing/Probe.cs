@@ -6,6 +6,7 @@ using InContext.Reports;
 using InContext.Sampling;
 using InContext.Tasks;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Probing;
 

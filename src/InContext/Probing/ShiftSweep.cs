@@ -6,6 +6,7 @@ using InContext.Interop;
 using InContext.Models;
 using InContext.Reports;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Probing;
 

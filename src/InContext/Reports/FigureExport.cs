@@ -1,5 +1,7 @@
 using ScottPlot;
 using SkiaSharp;
+using InContext.Native;
+using InContext.Storage;
 
 namespace InContext.Reports;
 

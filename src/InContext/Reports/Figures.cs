@@ -1,5 +1,6 @@
 using InContext.Training;
 using InContext.Evaluation;
+using InContext.Storage;
 
 namespace InContext.Reports;
 

@@ -2,6 +2,7 @@ using InContext.Training;
 using System.Net;
 using System.Text;
 using InContext.Evaluation;
+using InContext.Storage;
 
 namespace InContext.Reports;
 

@@ -1,3 +1,4 @@
+using InContext.Storage;
 namespace InContext.Reports;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using InContext.Config;
+using InContext.Storage;
 
 namespace InContext.Reports;
 

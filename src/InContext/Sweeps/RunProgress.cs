@@ -3,6 +3,7 @@ using InContext.Evaluation;
 using InContext.Interop;
 using InContext.Models;
 using InContext.Training;
+using InContext.Storage;
 
 namespace InContext.Sweeps;
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using InContext.Native;
+using InContext.Storage;
 
 namespace InContext.Sweeps;
 

@@ -1,5 +1,6 @@
 using InContext.Config;
 using InContext.Yaml;
+using InContext.Storage;
 
 namespace InContext.Sweeps;
 

@@ -2,6 +2,7 @@ using InContext.Models;
 using InContext.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
+using InContext.Native;
 
 namespace InContext.Training;
 

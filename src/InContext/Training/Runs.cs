@@ -1,4 +1,5 @@
 using InContext.Config;
+using InContext.Storage;
 
 namespace InContext.Training;
 

@@ -7,6 +7,7 @@ using InContext.Tasks;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Training;
 

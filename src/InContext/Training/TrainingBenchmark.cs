@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using InContext.Config;
 using static TorchSharp.torch;
+using InContext.Native;
 
 namespace InContext.Training;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using InContext.Storage;
 
 namespace InContext.Training;
 

@@ -1,5 +1,6 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using InContext.Storage;
 
 namespace InContext.Yaml;
 

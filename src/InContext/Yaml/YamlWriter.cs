@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Scalar = InContext.Yaml.YamlTree.Scalar;
+using InContext.Storage;
 
 namespace InContext.Yaml;
 

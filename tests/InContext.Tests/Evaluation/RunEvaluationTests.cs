@@ -4,6 +4,7 @@ using InContext.Evaluation;
 using InContext.Tasks;
 using InContext.Training;
 using Xunit;
+using InContext.Storage;
 
 namespace InContext.Tests.Evaluation;
 

@@ -6,6 +6,7 @@ using InContext.Training;
 using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Tests.Interop;
 

@@ -5,6 +5,7 @@ using InContext.Probing;
 using InContext.Training;
 using Xunit;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Tests.Probing;
 

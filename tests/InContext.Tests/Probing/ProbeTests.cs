@@ -2,6 +2,7 @@ using InContext.Evaluation;
 using InContext.Probing;
 using InContext.Training;
 using Xunit;
+using InContext.Storage;
 
 namespace InContext.Tests.Probing;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using InContext.Config;
 using InContext.Training;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Tests.Probing;
 

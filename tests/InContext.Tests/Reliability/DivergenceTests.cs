@@ -2,6 +2,7 @@ using InContext.Evaluation;
 using InContext.Training;
 using Xunit;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Tests.Reliability;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using InContext.Tests.Probing;
 using Xunit;
+using InContext.Storage;
 
 namespace InContext.Tests.Reliability;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Xunit;
+using InContext.Storage;
 
 namespace InContext.Tests.Reliability;
 

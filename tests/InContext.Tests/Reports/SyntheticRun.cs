@@ -1,6 +1,7 @@
 using System.Globalization;
 using InContext.Evaluation;
 using InContext.Reports;
+using InContext.Storage;
 
 namespace InContext.Tests.Reports;
 

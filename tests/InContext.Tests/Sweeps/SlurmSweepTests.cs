@@ -8,6 +8,7 @@ using InContext.Training;
 using Xunit;
 using Xunit.Abstractions;
 using static InContext.Tests.Reliability.Processes;
+using InContext.Storage;
 
 namespace InContext.Tests.Sweeps;
 

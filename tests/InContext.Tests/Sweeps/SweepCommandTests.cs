@@ -2,6 +2,7 @@ using InContext.Sweeps;
 using InContext.Training;
 using Xunit;
 using static InContext.Tests.Reliability.Processes;
+using InContext.Storage;
 
 namespace InContext.Tests.Sweeps;
 

@@ -2,6 +2,8 @@ using InContext.Evaluation;
 using InContext.Sweeps;
 using InContext.Training;
 using Xunit;
+using InContext.Native;
+using InContext.Storage;
 
 namespace InContext.Tests.Sweeps;
 

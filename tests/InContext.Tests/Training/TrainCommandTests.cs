@@ -1,5 +1,6 @@
 using InContext.Training;
 using Xunit;
+using InContext.Storage;
 
 namespace InContext.Tests.Training;
 

@@ -3,6 +3,7 @@ using InContext.Interop;
 using InContext.Training;
 using Xunit;
 using static TorchSharp.torch;
+using InContext.Storage;
 
 namespace InContext.Tests.Training;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace InContext;
+namespace InContext.Storage;
 
 /// <summary>
 /// One writer per run folder: a trainer, an evaluation writing <c>metrics.json</c>, or an import

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace InContext;
+namespace InContext.Native;
 
 /// <summary>
 /// CUDA graphs for TorchSharp through libIclCudaGraphs.so (native/cuda-graphs: a C ABI over

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace InContext;
+namespace InContext.Native;
 
 public static partial class NativeRuntime
 {

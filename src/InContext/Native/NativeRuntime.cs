@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace InContext;
+namespace InContext.Native;
 
 /// <summary>
 /// Settings for libtorch's native runtime that must be in place before it loads.

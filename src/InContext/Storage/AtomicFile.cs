@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace InContext;
+namespace InContext.Storage;
 
 /// <summary>
 /// Writes a file whole or not at all: into <c>&lt;path&gt;.tmp</c> beside it, flushed to disk,

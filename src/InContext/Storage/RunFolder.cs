@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace InContext;
+namespace InContext.Storage;
 
 /// <summary>
 /// A run's folder, as the paper lays it out: <c>config.yaml</c> (resolved), <c>state.pt</c>,

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using TorchSharp;
 
-namespace InContext;
+namespace InContext.Native;
 
 /// <summary>
 /// Makes TorchSharp use a libtorch chosen at run time (<c>ICL_LIBTORCH=DIR</c>) instead of the one
