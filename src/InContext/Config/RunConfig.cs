@@ -14,7 +14,7 @@ public sealed record Schedule(int Start, int End, int Inc, int Interval);
 /// <param name="Points">The schedule of points per prompt (<c>points</c>).</param>
 public sealed record CurriculumConfig(Schedule Dims, Schedule Points);
 
-/// <summary>The paper's <c>training</c> section, plus <c>seed</c> (ours) for reproducible runs.</summary>
+/// <summary>The paper's <c>training</c> section, plus <c>seed</c> (ours) for reproducible runs, and <c>seeds</c> (ours): several seeds of the config, trained together as one pack (<see cref="Training.SeedPacks"/>).</summary>
 public sealed record TrainingConfig(
     string Task,
     Dictionary<string, object?> TaskKwargs,
@@ -28,7 +28,8 @@ public sealed record TrainingConfig(
     int KeepEverySteps,
     string? ResumeId,
     CurriculumConfig Curriculum,
-    long Seed);
+    long Seed,
+    IReadOnlyList<long>? Seeds = null);
 
 /// <summary>The paper's <c>wandb</c> section: names for logging, and how often to log.</summary>
 public sealed record WandbConfig(string Project, string Entity, string Notes, string? Name, int LogEverySteps);
@@ -87,7 +88,7 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
             m.Int("n_embd"), m.Int("n_layer"), m.Int("n_head"));
 
         var t = root.Sub("training").Expect("task", "task_kwargs", "num_tasks", "num_training_examples", "data", "batch_size",
-            "learning_rate", "train_steps", "save_every_steps", "keep_every_steps", "resume_id", "curriculum", "seed");
+            "learning_rate", "train_steps", "save_every_steps", "keep_every_steps", "resume_id", "curriculum", "seed", "seeds");
         var task = t.Choice("task", TaskRegistry.Names);
         var kwargsSection = t.Sub("task_kwargs", required: false);
         var c = t.Sub("curriculum").Expect("dims", "points");
@@ -99,7 +100,7 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
             t.Choice("data", DataSamplers, "gaussian"),
             t.Int("batch_size", 64), t.Double("learning_rate", 3e-4), t.Int("train_steps", 1000),
             t.Int("save_every_steps", 1000), t.Int("keep_every_steps", -1), t.StringOrNull("resume_id"),
-            curriculum, t.Int("seed", 0));
+            curriculum, t.Int("seed", 0), t.IntListOrNull("seeds"));
 
         var w = root.Sub("wandb", required: false).Expect("project", "entity", "notes", "name", "log_every_steps");
         var wandb = new WandbConfig(w.String("project", "in-context-training"), w.String("entity", "in-context"),
@@ -148,6 +149,12 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
         if (Training.NumTrainingExamples is { } n && n < Training.BatchSize)
             throw t.Error("num_training_examples", $"must be at least batch_size ({Training.BatchSize}) so a batch has distinct seeds, found {n}");
         if (Training.Seed < 0) throw t.Error("seed", $"must not be negative, found {Training.Seed}");
+        if (Training.Seeds is { } seeds)
+        {
+            if (t.Has("seed")) throw t.Error("seeds", "give seed (one run) or seeds (a pack of runs), not both");
+            if (seeds.FirstOrDefault(s => s is < 0 or > int.MaxValue) is var bad && bad is < 0 or > int.MaxValue) throw t.Error("seeds", $"each seed must be from 0 to {int.MaxValue}, found {bad}");
+            if (seeds.GroupBy(s => s).FirstOrDefault(g => g.Count() > 1) is { } twice) throw t.Error("seeds", $"seed {twice.Key} given twice; each seed is one run");
+        }
         Positive(w, "log_every_steps", Wandb.LogEverySteps);
     }
 
@@ -170,7 +177,7 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
     public Dictionary<string, object?> ToTree()
     {
         static Dictionary<string, object?> S(Schedule s) => new() { ["start"] = s.Start, ["end"] = s.End, ["inc"] = s.Inc, ["interval"] = s.Interval };
-        return new()
+        var tree = new Dictionary<string, object?>
         {
             ["model"] = new Dictionary<string, object?>
             {
@@ -195,6 +202,9 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
             ["out_dir"] = OutDir,
             ["test_run"] = TestRun,
         };
+        // Only a config that asks for a pack has the key: a run's own config.yaml names its one seed.
+        if (Training.Seeds is { } seeds) ((Dictionary<string, object?>)tree["training"]!)["seeds"] = seeds.Select(s => (object?)s).ToList();
+        return tree;
     }
 
     /// <summary>

@@ -14,16 +14,24 @@ public static class CheckpointStep
 {
     static readonly byte[] Key = Encoding.ASCII.GetBytes("train_step");
 
+    /// <summary>The largest <c>train_step</c> a state may hold: the next step, one more, must still be an index.</summary>
+    public const int MaxStep = int.MaxValue - 1;
+
+    /// <summary><paramref name="step"/> as a state's last finished step, or one line naming <paramref name="path"/> when it cannot be one (negative, or past <see cref="MaxStep"/>).</summary>
+    public static int Checked(string path, long step) =>
+        step is >= 0 and <= MaxStep ? (int)step
+            : throw new InputException($"{path}: train_step: expected a whole number from 0 to {MaxStep}, found {step}");
+
     /// <summary>The state's last finished step; null for a bare model file without one.</summary>
     public static int? Read(string statePath)
     {
-        if (TryPeek(statePath) is { } step) return step;
+        if (TryPeek(statePath) is { } step) return Checked(statePath, step);
         using var contents = PyTorchCheckpoint.Read(statePath);
         return contents.TrainStep;
     }
 
     /// <summary>The step from the pickle alone, or null when the file is not laid out as expected.</summary>
-    public static int? TryPeek(string statePath)
+    public static long? TryPeek(string statePath)
     {
         try
         {
@@ -42,7 +50,7 @@ public static class CheckpointStep
     /// The integer pickled right after the string <c>train_step</c> (protocol 2's <c>X</c> or
     /// protocol 4's <c>\x8c</c>), past an optional memo opcode: BININT1, BININT2, BININT or LONG1.
     /// </summary>
-    static int? Find(byte[] p)
+    static long? Find(byte[] p)
     {
         for (var at = p.AsSpan().IndexOf(Key); at >= 0;)
         {
@@ -61,13 +69,13 @@ public static class CheckpointStep
                     if (op == (byte)'K' && i + 1 < p.Length) return p[i + 1];
                     if (op == (byte)'M' && i + 2 < p.Length) return BinaryPrimitives.ReadUInt16LittleEndian(p.AsSpan(i + 1));
                     if (op == (byte)'J' && i + 4 < p.Length) return BinaryPrimitives.ReadInt32LittleEndian(p.AsSpan(i + 1));
-                    if (op == 0x8a && i + 1 < p.Length && p[i + 1] is > 0 and <= 4 && i + 1 + p[i + 1] < p.Length)
+                    if (op == 0x8a && i + 1 < p.Length && p[i + 1] is > 0 and <= 8 && i + 1 + p[i + 1] < p.Length)
                     {
                         var n = p[i + 1];
                         var value = 0L;
                         for (var b = n - 1; b >= 0; b--) value = (value << 8) | p[i + 2 + b];
                         if ((p[i + 1 + n] & 0x80) != 0) value -= 1L << (8 * n);   // two's complement
-                        return value is >= int.MinValue and <= int.MaxValue ? (int)value : null;
+                        return value;
                     }
                 }
                 return null;

@@ -100,9 +100,9 @@ public static class PyTorchCheckpoint
             var optimizer = root["optimizer_state_dict"] as Hashtable;
             int? step = root["train_step"] switch
             {
-                int i => i,
-                long l => (int)l,
-                Tensor t => (int)t.ToInt64(),
+                int i => CheckpointStep.Checked(path, i),
+                long l => CheckpointStep.Checked(path, l),
+                Tensor t => CheckpointStep.Checked(path, t.ToInt64()),
                 null => null,
                 var other => throw new InputException($"{path}: train_step: expected an integer, found {other.GetType().Name}"),
             };

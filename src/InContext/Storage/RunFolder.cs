@@ -20,6 +20,8 @@ public sealed partial class RunFolder(string path)
     public const string MetricsFileName = "metrics.json";
     /// <summary>The folder of the run's figures.</summary>
     public const string PlotsFolderName = "plots";
+    /// <summary>Why the run last failed, one "error:" line (a sweep's failed command, a pack member that diverged); gone once it succeeds.</summary>
+    public const string ErrorFileName = "error.txt";
 
     /// <summary>The folder's full path.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path);
@@ -31,6 +33,8 @@ public sealed partial class RunFolder(string path)
     public string TrainLogPath => In(TrainLogFileName);
     /// <summary>The path of <c>metrics.json</c>.</summary>
     public string MetricsPath => In(MetricsFileName);
+    /// <summary>The path of <c>error.txt</c>.</summary>
+    public string ErrorPath => In(ErrorFileName);
     /// <summary>The path of <c>plots/</c>.</summary>
     public string PlotsPath => In(PlotsFolderName);
     /// <summary>The path of the model kept at <paramref name="step"/>, <c>model_&lt;step&gt;.pt</c>.</summary>

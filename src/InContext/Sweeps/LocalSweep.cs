@@ -95,7 +95,7 @@ public static partial class LocalSweep
                 done.Log.Dispose();
                 done.Process.Dispose();
                 var run2 = done.Run;
-                var errorPath = Path.Combine(run2.Path, SweepFolder.ErrorFileName);
+                var errorPath = Path.Combine(run2.Path, RunFolder.ErrorFileName);
                 if (code == 0)
                 {
                     if (File.Exists(errorPath)) File.Delete(errorPath);

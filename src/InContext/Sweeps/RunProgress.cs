@@ -51,7 +51,7 @@ public sealed record RunProgress(
     /// <summary>The last line of the run's <c>error.txt</c> that reads "error: ...", else its last line; null when there is none.</summary>
     static string? LastError(RunFolder run)
     {
-        var path = System.IO.Path.Combine(run.Path, SweepFolder.ErrorFileName);
+        var path = System.IO.Path.Combine(run.Path, RunFolder.ErrorFileName);
         try
         {
             if (!File.Exists(path)) return null;

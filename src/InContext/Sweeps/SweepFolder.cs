@@ -18,8 +18,6 @@ public sealed class SweepFolder
     public const string SweepFileName = "sweep.yaml";
     /// <summary>The folder of the batch script and Slurm's logs.</summary>
     public const string SlurmFolderName = "slurm";
-    /// <summary>In each run folder: the last failed command's error output (deleted when a command succeeds).</summary>
-    public const string ErrorFileName = "error.txt";
     /// <summary>In each run folder: what its icl commands printed (a local sweep's; Slurm keeps its own logs in slurm/).</summary>
     public const string LogFileName = "icl.log";
 

@@ -86,8 +86,18 @@ public abstract class FunctionClass
     /// <summary>The evaluation metric per prompt and position (squared error unless the class says otherwise).</summary>
     public virtual Tensor Metric(Tensor predictions, Tensor ys) => (predictions - ys).square();
 
-    /// <summary>The training loss (mean squared error unless the class says otherwise).</summary>
-    public virtual Tensor TrainingLoss(Tensor predictions, Tensor ys) => (predictions - ys).square().mean();
+    /// <summary>The training loss at each prompt and point, before it is averaged (squared error unless the class says otherwise).</summary>
+    public virtual Tensor PointwiseTrainingLoss(Tensor predictions, Tensor ys) => (predictions - ys).square();
+
+    /// <summary>The training loss: <see cref="PointwiseTrainingLoss"/> averaged over the batch.</summary>
+    public Tensor TrainingLoss(Tensor predictions, Tensor ys) => PointwiseTrainingLoss(predictions, ys).mean();
+
+    /// <summary>The training loss of each run of a pack, predictions and ys stacked along a first member dimension: <c>[members]</c>.</summary>
+    public Tensor TrainingLosses(Tensor predictions, Tensor ys)
+    {
+        using var pointwise = PointwiseTrainingLoss(predictions, ys);
+        return pointwise.flatten(1).mean([1]);
+    }
 
     /// <summary>The name of <see cref="Metric"/>, for tables and plots.</summary>
     public virtual string MetricName => "squared error";

@@ -13,8 +13,8 @@ public abstract class LinearLabels(int nDims, double scale) : LinearFamily(nDims
     public override Tensor Metric(Tensor predictions, Tensor ys) => predictions.sign().eq(ys).to_type(float32);
 
     /// <summary>Binary cross-entropy of <c>sigmoid(prediction)</c> against <c>(y + 1) / 2</c>, as the paper trains classification.</summary>
-    public override Tensor TrainingLoss(Tensor predictions, Tensor ys) =>
-        nn.functional.binary_cross_entropy(predictions.sigmoid(), (ys + 1) / 2);
+    public override Tensor PointwiseTrainingLoss(Tensor predictions, Tensor ys) =>
+        nn.functional.binary_cross_entropy(predictions.sigmoid(), (ys + 1) / 2, reduction: nn.Reduction.None);
 
     /// <inheritdoc/>
     public override string MetricName => "accuracy";

@@ -36,7 +36,7 @@ public sealed class NoisyOutputs(FunctionClass inner, double noiseStd) : Functio
     /// <inheritdoc/>
     public override Tensor Metric(Tensor predictions, Tensor ys) => Inner.Metric(predictions, ys);
     /// <inheritdoc/>
-    public override Tensor TrainingLoss(Tensor predictions, Tensor ys) => Inner.TrainingLoss(predictions, ys);
+    public override Tensor PointwiseTrainingLoss(Tensor predictions, Tensor ys) => Inner.PointwiseTrainingLoss(predictions, ys);
     /// <inheritdoc/>
     public override string MetricName => Inner.MetricName;
     /// <inheritdoc/>

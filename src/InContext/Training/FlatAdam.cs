@@ -12,6 +12,12 @@ namespace InContext.Training;
 /// buffer, the model's parameters, their <c>.grad</c> and the optimizer's state being views into
 /// them, so a step is eight kernels in all. The <see cref="Adam"/> object keeps its state (checkpoints
 /// read and write it as before), and its own <c>step()</c> would still give the same update.
+/// <para>
+/// For a pack of runs (<see cref="Members"/> &gt; 1) each parameter is stacked, <c>[members, ...]</c>,
+/// and the flat buffers are laid out member by member, <c>[members, per member]</c>: member i's
+/// parameters, and its moments, are then one contiguous row, viewed by <see cref="MemberWeights"/>
+/// and its kin, and the health of every member's state is one reduction per buffer.
+/// </para>
 /// </summary>
 public sealed class FlatAdam : IDisposable
 {
@@ -21,14 +27,20 @@ public sealed class FlatAdam : IDisposable
     readonly IReadOnlyList<Parameter> _parameters;
     readonly Tensor[] _gradViews;
     readonly Tensor _weights, _grads, _expAvg, _expAvgSq;
+    readonly long[] _offsets;   // each parameter's first element within a member's row
+    readonly bool _stacked;     // parameters stacked along a member dimension (a pack), or one model's
+
+    /// <summary>How many runs the buffers hold side by side (1 for a single run).</summary>
+    public int Members { get; }
 
     /// <summary>
     /// Moves the storage of the parameters and of <paramref name="adam"/>'s moments into flat
     /// buffers (each tensor keeps its identity and values) and makes the gradients views of one.
     /// </summary>
     /// <param name="adam">Plain Adam (no weight decay, AMSGrad or maximize) over exactly <paramref name="parameters"/>, in that order.</param>
-    /// <param name="parameters">The model's parameters, in the optimizer's order.</param>
-    public FlatAdam(Adam adam, IReadOnlyList<Parameter> parameters)
+    /// <param name="parameters">The model's parameters, in the optimizer's order; for a pack, each stacked along a first dimension of <paramref name="members"/>.</param>
+    /// <param name="members">The runs stacked in each parameter's first dimension (a pack, of one or more); null for one model's parameters as they are.</param>
+    public FlatAdam(Adam adam, IReadOnlyList<Parameter> parameters, int? members = null)
     {
         _adam = adam;
         var sd = adam.state_dict();
@@ -37,39 +49,66 @@ public sealed class FlatAdam : IDisposable
             throw new ArgumentException("FlatAdam runs plain Adam with one parameter group");
         if (sd.State.Count != parameters.Count)
             throw new ArgumentException($"the optimizer has {sd.State.Count} parameters, {parameters.Count} given");
+        if (members < 1) throw new ArgumentException($"members must be at least 1, found {members}");
         _states = sd.State.Cast<Adam.State>().ToArray();
         _options = o;
         _parameters = parameters;
+        _stacked = members is not null;
+        Members = members ?? 1;
         _gradViews = new Tensor[parameters.Count];
+        _offsets = new long[parameters.Count];
         var first = parameters[0];
         for (var i = 0; i < parameters.Count; i++)
         {
             var (p, st) = (parameters[i], _states[i]);
             if (p.dtype != first.dtype || p.device_type != first.device_type || p.device_index != first.device_index || !st.exp_avg.shape.SequenceEqual(p.shape))
                 throw new ArgumentException($"parameter {i} must have the first one's dtype and device and the shape of the optimizer's state {i}");
+            if (_stacked && (p.dim() == 0 || p.shape[0] != Members))
+                throw new ArgumentException($"parameter {i} must be stacked over the {members} members along its first dimension");
         }
-        var total = parameters.Sum(p => p.numel());
-        _weights = empty(total, dtype: first.dtype, device: first.device);
-        _grads = zeros(total, dtype: first.dtype, device: first.device);
-        _expAvg = empty(total, dtype: first.dtype, device: first.device);
-        _expAvgSq = empty(total, dtype: first.dtype, device: first.device);
+        long perMember = 0;
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            _offsets[i] = perMember;
+            perMember += parameters[i].numel() / Members;
+        }
+        _weights = empty(Members, perMember, dtype: first.dtype, device: first.device);
+        _grads = zeros(Members, perMember, dtype: first.dtype, device: first.device);
+        _expAvg = empty(Members, perMember, dtype: first.dtype, device: first.device);
+        _expAvgSq = empty(Members, perMember, dtype: first.dtype, device: first.device);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        long offset = 0;
         for (var i = 0; i < parameters.Count; i++)
         {
             var p = parameters[i];
-            var n = p.numel();
-            Tensor Slice(Tensor flat) => flat.narrow(0, offset, n).view(p.shape);
             // Each tensor keeps its identity (the model and the optimizer hold it) and moves its
             // storage into the flat buffer: copy the values, then point the tensor at the slice.
-            AliasInto(p, Slice(_weights));
-            AliasInto(_states[i].exp_avg, Slice(_expAvg));
-            AliasInto(_states[i].exp_avg_sq, Slice(_expAvgSq));
-            _gradViews[i] = Slice(_grads).DetachFromDisposeScope();
-            offset += n;
+            AliasInto(p, Slice(_weights, i));
+            AliasInto(_states[i].exp_avg, Slice(_expAvg, i));
+            AliasInto(_states[i].exp_avg_sq, Slice(_expAvgSq, i));
+            _gradViews[i] = Slice(_grads, i).DetachFromDisposeScope();
         }
     }
+
+    /// <summary>Parameter <paramref name="i"/>'s elements of <paramref name="flat"/>, in the parameter's shape (a strided view for a pack).</summary>
+    Tensor Slice(Tensor flat, int i) => flat.narrow(1, _offsets[i], _parameters[i].numel() / Members).view(_parameters[i].shape);
+
+    /// <summary>Member <paramref name="member"/>'s part of parameter <paramref name="i"/> in <paramref name="flat"/>: a contiguous view in the parameter's shape without the member dimension.</summary>
+    Tensor MemberSlice(Tensor flat, int member, int i)
+    {
+        var shape = _stacked ? _parameters[i].shape[1..] : _parameters[i].shape;
+        return flat[member].narrow(0, _offsets[i], _parameters[i].numel() / Members).view(shape);
+    }
+
+    /// <summary>Member <paramref name="member"/>'s values of parameter <paramref name="parameter"/>: a view into the flat buffer, for the member's own model to alias.</summary>
+    public Tensor MemberWeights(int member, int parameter) => MemberSlice(_weights, member, parameter);
+    /// <summary>Member <paramref name="member"/>'s first moment of parameter <paramref name="parameter"/>: a view, for the member's own Adam to alias.</summary>
+    public Tensor MemberExpAvg(int member, int parameter) => MemberSlice(_expAvg, member, parameter);
+    /// <summary>Member <paramref name="member"/>'s second moment of parameter <paramref name="parameter"/>: a view, for the member's own Adam to alias.</summary>
+    public Tensor MemberExpAvgSq(int member, int parameter) => MemberSlice(_expAvgSq, member, parameter);
+
+    /// <summary>The Adam step every parameter is at (when <see cref="StepsAgree"/>).</summary>
+    public long AdamStep => _states[0].step;
 
     static void AliasInto(Tensor tensor, Tensor slice)
     {
@@ -162,12 +201,47 @@ public sealed class FlatAdam : IDisposable
         _weights.addcmul_(_expAvg.div(denom), _stepScalars.narrow(0, 1, 1), value: one);
     }
 
+    /// <summary>
+    /// What a checkpoint saves, checked on the device without a sync: <c>[3, members]</c>, row 0 the
+    /// weights, row 1 Adam's first moment, row 2 its second moment; an entry is 0 when all of that
+    /// member's values are finite and NaN when one is not (each value times 0, summed: cheaper than
+    /// <c>isfinite</c> on the CPU, and capturable in a CUDA graph).
+    /// </summary>
+    public Tensor Health()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        using Scalar zero = 0;
+        var rows = new[] { _weights, _expAvg, _expAvgSq }.Select(b => b.mul(zero).sum(1)).ToArray();
+        return stack(rows).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The names of the parts of <see cref="Health"/>'s rows, as messages name what went non-finite.</summary>
+    public static readonly string[] HealthParts = ["weights", "Adam's first moment (exp_avg)", "Adam's second moment (exp_avg_sq)"];
+
+    /// <summary>
+    /// Reads <see cref="Health"/> back: for each member, null when its weights and moments are all
+    /// finite, else what is not (e.g. "Adam's second moment (exp_avg_sq)").
+    /// </summary>
+    public static string?[] Describe(Tensor health)
+    {
+        using var cpu = health.cpu();
+        var values = cpu.data<float>().ToArray();
+        var members = (int)health.shape[1];
+        return Enumerable.Range(0, members).Select(m =>
+        {
+            var bad = Enumerable.Range(0, HealthParts.Length).Where(r => !float.IsFinite(values[r * members + m])).Select(r => HealthParts[r]).ToList();
+            return bad.Count == 0 ? null : string.Join(" and ", bad) + " not finite";
+        }).ToArray();
+    }
+
     /// <summary>Whether every parameter is finite (one reduction over the flat buffer).</summary>
     public bool WeightsAreFinite()
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return _weights.isfinite().all().item<bool>();
+        using Scalar zero = 0;
+        return float.IsFinite(_weights.mul(zero).sum().ToSingle());
     }
 
     /// <summary>Disposes this object's handles on the flat buffers and the gradient views; the model and the <see cref="Adam"/> object stay the caller's.</summary>

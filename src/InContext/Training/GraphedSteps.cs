@@ -1,5 +1,3 @@
-using InContext.Models;
-using InContext.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 using InContext.Native;
@@ -9,7 +7,8 @@ namespace InContext.Training;
 /// <summary>
 /// Training steps on a CUDA device replayed from a CUDA graph (PyTorch's whole-network capture):
 /// the batch is copied into static input tensors, and one captured step (forward, loss, backward,
-/// Adam with its step-dependent numbers on the device) is replayed. A graph holds one prompt shape;
+/// Adam with its step-dependent numbers on the device, the check of what a checkpoint saves) is
+/// replayed; a single run's and a pack's steps alike (<see cref="TrainingObjective"/>). A graph holds one prompt shape;
 /// when the curriculum changes the shape, the next step runs eagerly once (a warm-up, as PyTorch
 /// advises before a capture) and the step after is captured anew. Every step, warm-up or replayed,
 /// runs on one side stream and computes the same update.
@@ -41,20 +40,20 @@ public sealed class GraphedSteps : IDisposable
 
     const int WarmUpSteps = 2;
 
-    readonly InContextTransformer _model;
-    readonly FunctionClass _task;
+    readonly TrainingObjective _objective;
     readonly FlatAdam _update;
+    readonly Device _device;
     readonly CudaSideStream _stream = CudaSideStream.Create();
     CudaGraph? _graph;
     long[]? _shape;
-    Tensor? _xs, _ys, _loss, _predictions;
+    Tensor? _xs, _ys, _losses, _predictions, _health;
     int _warmUps = WarmUpSteps;
 
-    internal GraphedSteps(InContextTransformer model, FunctionClass task, FlatAdam update)
+    internal GraphedSteps(TrainingObjective objective, FlatAdam update, Device device)
     {
-        _model = model;
-        _task = task;
+        _objective = objective;
         _update = update;
+        _device = device;
     }
 
     /// <summary>Queues the step on the batch (CPU tensors): copies it in and replays (or warms up, or captures). Returns at once.</summary>
@@ -65,8 +64,8 @@ public sealed class GraphedSteps : IDisposable
             Reset();
             _shape = xs.shape.ToArray();
             // Static inputs live as long as the graph, outside any step's dispose scope.
-            _xs = empty(xs.shape, dtype: xs.dtype, device: _model.Device).DetachFromDisposeScope();
-            _ys = empty(ys.shape, dtype: ys.dtype, device: _model.Device).DetachFromDisposeScope();
+            _xs = empty(xs.shape, dtype: xs.dtype, device: _device).DetachFromDisposeScope();
+            _ys = empty(ys.shape, dtype: ys.dtype, device: _device).DetachFromDisposeScope();
         }
         using var on = _stream.Enter();
         _xs!.copy_(xs);
@@ -77,26 +76,23 @@ public sealed class GraphedSteps : IDisposable
         if (_warmUps > 0)
         {
             _warmUps--;
-            _loss?.Dispose();
-            _predictions?.Dispose();
+            DisposeOutputs();
             Body();
             return;
         }
         if (_graph is null)
         {
-            _loss?.Dispose();
-            _predictions?.Dispose();
+            DisposeOutputs();
             _graph = CudaGraph.Capture(_stream, Body);   // records the step; runs nothing
         }
         _graph.Replay();
     }
 
-    /// <summary>The loss of the step launched last (waits for it) and, when asked, its metric per position.</summary>
-    internal (double loss, double[]? pointwise) Finish(bool pointwise)
+    /// <summary>The step launched last (waits for it): each member's loss, the health of what a checkpoint saves, and when asked the metric per position.</summary>
+    internal StepResult Finish(bool pointwise)
     {
         using var on = _stream.Enter();
-        var perPoint = pointwise ? Trainer.PointwiseMetric(_task, _predictions!, _ys!) : null;
-        return (_loss!.ToDouble(), perPoint);
+        return _objective.Result(_losses!, _health!, pointwise ? _predictions : null, _ys!);
     }
 
     /// <summary>One step on the static inputs; only device work, nothing that changes between steps on the host.</summary>
@@ -104,14 +100,19 @@ public sealed class GraphedSteps : IDisposable
     {
         _update.ZeroGrad();
         using var scope = NewDisposeScope();
-        _model.train();
-        var predictions = _model.forward(_xs!, _ys!);
-        var loss = _task.TrainingLoss(predictions, _ys!);
-        loss.backward();
+        var (objective, losses, predictions) = _objective.Forward(_xs!, _ys!);
+        _objective.Backward(objective);
         _update.StepOnDevice();
         // The graph writes its outputs into these on every replay: they outlive every dispose scope.
-        _loss = loss.detach().DetachFromDisposeScope();
+        _losses = losses.detach().DetachFromDisposeScope();
         _predictions = predictions.detach().DetachFromDisposeScope();
+        _health = _update.Health().DetachFromDisposeScope();
+    }
+
+    void DisposeOutputs()
+    {
+        _losses?.Dispose(); _predictions?.Dispose(); _health?.Dispose();
+        (_losses, _predictions, _health) = (null, null, null);
     }
 
     void Reset()
@@ -122,8 +123,9 @@ public sealed class GraphedSteps : IDisposable
             _graph.Dispose();
             _graph = null;
         }
-        _xs?.Dispose(); _ys?.Dispose(); _loss?.Dispose(); _predictions?.Dispose();
-        (_xs, _ys, _loss, _predictions) = (null, null, null, null);
+        DisposeOutputs();
+        _xs?.Dispose(); _ys?.Dispose();
+        (_xs, _ys) = (null, null);
         _warmUps = Math.Max(_warmUps, 1);
     }
 

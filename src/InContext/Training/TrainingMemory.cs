@@ -15,8 +15,8 @@ public sealed record TrainingMemory(double Parameters, double ParameterBytes, do
     /// <summary>The estimate in all: seven float32 copies of the parameters plus the activations.</summary>
     public double TotalBytes => 7 * ParameterBytes + ActivationBytes;
 
-    /// <summary>Estimates the memory a run of <paramref name="config"/> needs at its longest prompts.</summary>
-    public static TrainingMemory Estimate(RunConfig config)
+    /// <summary>Estimates the memory a run of <paramref name="config"/> needs at its longest prompts; <paramref name="members"/> runs of it packed need that many times as much.</summary>
+    public static TrainingMemory Estimate(RunConfig config, int members = 1)
     {
         var m = config.Model;
         double e = m.NEmbd, layers = m.NLayer, d = m.NDims, heads = m.NHead;
@@ -26,7 +26,7 @@ public sealed record TrainingMemory(double Parameters, double ParameterBytes, do
         // per layer and row: LayerNorm inputs and outputs, q, k, v, attention output, MLP hidden (4e) and its GELU, residuals;
         // plus the attention weights of every head (rows × rows)
         var activations = batch * rows * (layers * (20 * e + 2 * heads * rows) + 4 * e + d);
-        return new TrainingMemory(parameters, 4 * parameters, 4 * activations);
+        return new TrainingMemory(members * parameters, 4 * members * parameters, 4 * members * activations);
     }
 
     /// <summary>Refuses a config whose estimate exceeds <paramref name="availableBytes"/> (default: the memory this process may use).</summary>

@@ -72,6 +72,18 @@ public sealed class Section
         throw Error(key, $"expected an integer, found {Found(v, text)}");
     }
 
+    /// <summary>Reads <paramref name="key"/> as a non-empty list of integers; null when absent.</summary>
+    public IReadOnlyList<long>? IntListOrNull(string key)
+    {
+        var v = Raw(key, false);
+        if (v == null) return null;
+        if (v is not List<object?> items) throw Error(key, $"expected a list of integers, found {(v is Scalar sc ? $"'{Shown(sc.Text)}'" : "a mapping")}");
+        if (items.Count == 0) throw Error(key, "expected a list of integers, found an empty list");
+        return items.Select((item, i) => item is Scalar { Quoted: false } s && long.TryParse(s.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw Error(key, $"item {i + 1}: expected an integer, found {(item is Scalar t ? Found(item, t.Text) : "a list or mapping")}")).ToList();
+    }
+
     /// <summary>Reads <paramref name="key"/> as an integer, <paramref name="fallback"/> when absent; required when there is no fallback.</summary>
     public int Int(string key, int? fallback = null) =>
         IntOrNull(key, required: fallback == null) ?? fallback!.Value;

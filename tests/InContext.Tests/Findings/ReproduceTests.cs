@@ -95,7 +95,7 @@ public class ReproduceTests
         Assert.Equal(task, config.Training.Task);
         Assert.Equal(config.Training.Task, RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "conf", "reproduce", name + ".yaml")).Training.Task);
         using var trainer = new Trainer(config, run: null);
-        var first = trainer.Step().loss;
+        var first = trainer.Step().Loss;
         Assert.True(double.IsFinite(first));
         trainer.Step();
         Assert.Equal(2, trainer.NextStep);

@@ -19,17 +19,18 @@ public class DivergenceTests
         var (code, _, stderr) = Cli.RunIn(dir, ["train", config, "--run-id", "r"]);
         Assert.True(code == 3, $"{why}: exit {code}: {stderr}");
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Matches(@"^error: training diverged at step \d+: (loss (NaN|∞|-∞|Infinity)|weights not finite after the update); "
+        Assert.Matches(@"^error: training diverged at step \d+: (loss (NaN|∞|-∞|Infinity)|(weights|Adam's first moment \(exp_avg\)|Adam's second moment \(exp_avg_sq\))( and .*)? not finite after the update \(loss [^)]+\)); "
                        + @"(.*state\.pt still holds step \d+, the last good checkpoint; rerunning resumes there|no checkpoint was written); lower training\.learning_rate", line);
         var run = new RunFolder(Path.Combine(dir, "runs", "r"));
         Assert.Equal(line.Contains("no checkpoint was written"), !run.HasState);
         Assert.Empty(Directory.GetFiles(run.Path, "*.tmp"));
         Assert.False(File.Exists(run.MetricsPath));
-        // every checkpoint on disk holds finite weights, and the model loads
+        // every checkpoint on disk holds finite weights and Adam moments, and the model loads
         foreach (var file in Directory.GetFiles(run.Path, "*.pt"))
         {
             using var contents = PyTorchCheckpoint.Read(file);
             Assert.All(contents.Model.Values, t => Assert.True(t.isfinite().all().item<bool>(), $"{file} holds non-finite weights"));
+            AssertFiniteMoments(file, contents);
         }
         if (run.HasState) using (run.LoadModel()) { }
         // the same command resumes from that checkpoint and diverges at the same step again, writing nothing over it
@@ -38,6 +39,39 @@ public class DivergenceTests
         Assert.Equal(3, again);
         Assert.Equal(line, stderr2.Trim());
         Assert.Equal(state, run.HasState ? File.ReadAllBytes(run.StatePath) : []);
+    }
+
+    static void AssertFiniteMoments(string file, CheckpointContents contents)
+    {
+        if (contents.Optimizer?["state"] is not System.Collections.Hashtable state) return;
+        foreach (System.Collections.Hashtable entry in state.Values)
+            foreach (var key in new[] { "exp_avg", "exp_avg_sq" })
+                Assert.True(((Tensor)entry[key]!).isfinite().all().item<bool>(), $"{file} holds a non-finite {key}");
+    }
+
+    /// <summary>
+    /// The hostile tester's case: Adam's second moment overflows (a gradient squared past float's
+    /// range) while the loss stays finite, and the weights, updated by m / sqrt(inf) = 0, stay
+    /// finite too, so a check of the loss and the weights alone trains on and saves the infinite
+    /// moment. Here the moment is made infinite by hand before a step: the step must stop the run,
+    /// say what went non-finite, and write nothing.
+    /// </summary>
+    [Fact]
+    public void An_overflowing_Adam_moment_stops_training_though_loss_and_weights_are_finite()
+    {
+        var dir = TestPaths.TempDir();
+        var config = InContext.Config.RunConfig.Parse(TrainingConfigs.Tiny(steps: 6, saveEvery: 1)) with { OutDir = dir };
+        var run = new RunFolder(Path.Combine(dir, "r"));
+        using (var trainer = new Trainer(config, run)) trainer.Train(3);
+        var saved = File.ReadAllBytes(run.StatePath);
+        using (var trainer = new Trainer(config, run))
+        {
+            using (no_grad()) ((TorchSharp.Modules.Adam.State)trainer.Optimizer.state_dict().State[0]).exp_avg_sq.fill_(float.PositiveInfinity);
+            var e = Assert.Throws<TrainingDivergedException>(() => trainer.Train(6));
+            Assert.Matches(@"^training diverged at step 3: Adam's second moment \(exp_avg_sq\) not finite after the update \(loss [0-9.]+\); .*state\.pt still holds step 2, the last good checkpoint", e.Message);
+            Assert.True(trainer.Model.parameters().All(p => p.isfinite().all().item<bool>()), "the weights stayed finite: only the moment tells");
+        }
+        Assert.Equal(saved, File.ReadAllBytes(run.StatePath));
     }
 
     [Fact]

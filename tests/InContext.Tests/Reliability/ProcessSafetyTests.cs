@@ -100,38 +100,51 @@ public class ProcessSafetyTests
     }
 
     [Fact]
-    public void Killed_at_random_moments_a_run_resumes_to_the_very_same_weights()
+    public void Killed_at_random_moments_a_run_resumes_to_the_very_same_weights() =>
+        KilledAndResumed([], ["r"], seed: 20261130);
+
+    /// <summary>
+    /// The same for a pack of three seeds (runs/r/seed=S/): a kill may land between two runs' saves
+    /// of one step, leaving them at different steps; the resumed pack carries those ahead along
+    /// until the others reach them, so every run still ends bit for bit where it would have.
+    /// </summary>
+    [Fact]
+    public void Killed_at_random_moments_a_pack_resumes_every_run_to_the_very_same_weights() =>
+        KilledAndResumed(["--seeds", "0,1,2"], ["r/seed=0", "r/seed=1", "r/seed=2"], seed: 20261204);
+
+    /// <summary>
+    /// 20 trials of kill -9 after a random delay (seeded), each followed by the same command to the
+    /// end; every one must end with the uninterrupted run's weights, log and kept models, bit for bit,
+    /// in every run folder. About a minute on a quiet 2-core machine (each trial is two short processes).
+    /// </summary>
+    static void KilledAndResumed(string[] extra, string[] runs, int seed)
     {
-        // 20 trials of kill -9 after a random delay (seeded), each followed by the same command
-        // to the end; every one must end with the uninterrupted run's weights and log, bit for bit.
-        // About a minute on a quiet 2-core machine (each trial is two short processes).
         const int steps = 30;
+        string[] command = ["train", "run.yaml", "--run-id", "r", "--no-eval", .. extra];
         var reference = TestPaths.TempDir();
         var config = TrainingConfigs.Tiny(steps: steps, saveEvery: 4, keepEvery: 10, batch: 16);
         TrainingConfigs.Write(reference, config);
-        var (code, _, stderr) = Cli.RunIn(reference, ["train", "run.yaml", "--run-id", "r", "--no-eval"]);
+        var (code, _, stderr) = Cli.RunIn(reference, command);
         Assert.True(code == 0, stderr);
-        var expectedState = Weights(Path.Combine(reference, "runs", "r", RunFolder.StateFileName));
-        var expectedLog = LogWithoutSeconds(Path.Combine(reference, "runs", "r"));
-        var expectedKept = Kept(Path.Combine(reference, "runs", "r"));
-        Assert.Equal(2, expectedKept.Count);   // steps 10 and 20 of 0..29
+        string Everything(string dir) => string.Join("\n", runs.Select(r => Path.Combine(dir, "runs", r)).Select(run =>
+            $"{run}:\n{Weights(Path.Combine(run, RunFolder.StateFileName))}\n{string.Join("\n", LogWithoutSeconds(run))}\n{string.Join("\n", Kept(run))}"))
+            .Replace(dir, "DIR");
+        var expected = Everything(reference);
+        Assert.Equal(2 * runs.Length, runs.Sum(r => Kept(Path.Combine(reference, "runs", r)).Count));   // steps 10 and 20 of 0..29
 
-        var random = new Random(20261130);
+        var random = new Random(seed);
         for (var trial = 0; trial < 20; trial++)
         {
             var dir = TestPaths.TempDir();
             TrainingConfigs.Write(dir, config);
-            var p = Cli.Start(dir, ["train", "run.yaml", "--run-id", "r", "--no-eval"]);
+            var p = Cli.Start(dir, command);
             Thread.Sleep(TimeSpan.FromSeconds(0.2 + 1.6 * random.NextDouble()));
             if (!p.HasExited) Signal(p, SIGKILL);
             p.WaitForExit();
-            var (again, _, err) = Cli.RunIn(dir, ["train", "run.yaml", "--run-id", "r", "--no-eval"]);
+            var (again, _, err) = Cli.RunIn(dir, command);
             Assert.True(again == 0, $"trial {trial}: resume failed: {err}");
-            var run = Path.Combine(dir, "runs", "r");
-            Assert.Equal(expectedState, Weights(Path.Combine(run, RunFolder.StateFileName)));
-            Assert.Equal(expectedLog, LogWithoutSeconds(run));
-            Assert.Equal(expectedKept, Kept(run));
-            Assert.Empty(Directory.GetFiles(run, "*.tmp"));
+            Assert.Equal(expected, Everything(dir));
+            foreach (var r in runs) Assert.Empty(Directory.GetFiles(Path.Combine(dir, "runs", r), "*.tmp"));
         }
     }
 

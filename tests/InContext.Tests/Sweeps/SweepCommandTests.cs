@@ -43,8 +43,8 @@ public class SweepCommandTests
         Assert.Contains($"icl train {Run("seed=1")} ({threads} thread", log);
         Assert.Contains("Resuming", log);
         Assert.Contains("Wrote", log);   // the evaluation's output
-        Assert.StartsWith("error: ", File.ReadAllText(Path.Combine(Run("seed=3"), SweepFolder.ErrorFileName)));
-        Assert.False(File.Exists(Path.Combine(Run("seed=1"), SweepFolder.ErrorFileName)));
+        Assert.StartsWith("error: ", File.ReadAllText(Path.Combine(Run("seed=3"), RunFolder.ErrorFileName)));
+        Assert.False(File.Exists(Path.Combine(Run("seed=1"), RunFolder.ErrorFileName)));
 
         // status: one line per run
         (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "status", folder]);

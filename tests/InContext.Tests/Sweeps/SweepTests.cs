@@ -235,7 +235,7 @@ public class SweepTests
         Assert.Null(folder.Status()[1].Holder);
 
         // a failed command's error.txt: its "error:" line
-        File.WriteAllText(Path.Combine(folder.Run("seed=3").Path, SweepFolder.ErrorFileName), "warning: x\nerror: /x/state.pt: not a PyTorch checkpoint\n\n");
+        File.WriteAllText(Path.Combine(folder.Run("seed=3").Path, RunFolder.ErrorFileName), "warning: x\nerror: /x/state.pt: not a PyTorch checkpoint\n\n");
         Assert.Equal("error: /x/state.pt: not a PyTorch checkpoint", folder.Status()[2].Error);
         Assert.True(folder.Status()[2].Failed);
 

@@ -34,6 +34,35 @@ public class TrainCommandTests
         return (dir, config, new RunFolder(Path.Combine(dir, "runs", id)), stdout);
     }
 
+    /// <summary>
+    /// A state.pt that cannot be the run it claims to continue: without Adam's state (resuming would
+    /// quietly start Adam afresh), or with a step no run reaches (negative; past int's range, which
+    /// was printed as a negative step and crashed). Refused in one line naming the file and key;
+    /// the folder is left as it was.
+    /// </summary>
+    [Theory]
+    [InlineData("no Adam state", "state.pt: no optimizer_state_dict: resuming would start Adam afresh")]
+    [InlineData("step past int", "state.pt: train_step: expected a whole number from 0 to 2147483646, found 1000000000000")]
+    [InlineData("negative step", "state.pt: train_step: expected a whole number from 0 to 2147483646, found -5")]
+    public void A_state_that_is_not_the_run_it_continues_is_refused_in_one_line(string spoiled, string says)
+    {
+        var (_, _, run, _) = TrainNewRun("r", 3);
+        var table = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(run.StatePath);
+        switch (spoiled)
+        {
+            case "no Adam state": table.Remove("optimizer_state_dict"); break;
+            case "step past int": table["train_step"] = 1_000_000_000_000L; break;
+            default: table["train_step"] = -5; break;
+        }
+        InContext.Interop.PyTorchCheckpoint.WriteAtomically(run.StatePath, table);
+        var before = File.ReadAllBytes(run.StatePath);
+        var (code, stdout, stderr) = Cli.Run("train", run.Path, "--no-eval");
+        Assert.True(code == 2, $"exit {code}: {stdout} {stderr}");
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(says, line);
+        Assert.Equal(before, File.ReadAllBytes(run.StatePath));
+    }
+
     [Fact]
     public void Trains_into_a_run_folder_resumes_it_and_evaluates_at_the_end()
     {
