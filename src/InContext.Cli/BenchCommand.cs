@@ -16,7 +16,8 @@ static class BenchCommand
         var sizes = new Option<string[]>("--sizes") { Description = $"Model sizes: {string.Join(", ", TrainingBenchmark.Sizes.Keys)} (default: tiny and small on the CPU, all three on a GPU).", AllowMultipleArgumentsPerToken = true };
         var graphs = Devices.CudaGraphsOption();
         var tf32 = Devices.Tf32Option();
-        var train = new Command("train", "Median ms per training step (data, forward, backward, Adam) of the paper's model sizes, batch 64: tiny (64/3/2, d=5, 11 points), small (128/6/4, d=10, 21 points), standard (256/12/8, d=20, 41 points).") { steps, device, sizes, graphs, tf32 };
+        var seeds = new Option<int>("--seeds") { Description = "Also time N seeds trained as one pack, beside one seed: the ratio is what the pack costs against one run (N separate runs cost N).", DefaultValueFactory = _ => 1 };
+        var train = new Command("train", "Median ms per training step (data, forward, backward, Adam) of the paper's model sizes, batch 64: tiny (64/3/2, d=5, 11 points), small (128/6/4, d=10, 21 points), standard (256/12/8, d=20, 41 points).") { steps, device, sizes, graphs, tf32, seeds };
         train.SetAction(p =>
         {
             if (p.GetValue(tf32)) NativeRuntime.AllowTf32(true);
@@ -25,11 +26,19 @@ static class BenchCommand
             var chosen = Lists.Split(p.GetValue(sizes)) ?? (dev.type == TorchSharp.DeviceType.CUDA ? ["tiny", "small", "standard"] : ["tiny", "small"]);
             foreach (var s in chosen)
                 if (!TrainingBenchmark.Sizes.ContainsKey(s)) throw new ParameterException("sizes", $"{s}: unknown (valid: {string.Join(", ", TrainingBenchmark.Sizes.Keys)})");
-            var table = new Table().AddColumns("model", "embd/layers/heads", "d", "points", "batch", "median ms/step", "p90 ms/step", "memory growth MB", "CUDA graphs");
+            var packed = p.GetValue(seeds);
+            if (packed < 1) throw new ParameterException("seeds", $"{packed}: must be at least 1");
+            var table = new Table().AddColumns("model", "embd/layers/heads", "d", "points", "batch", "seeds", "median ms/step", "p90 ms/step", "× one seed", "memory growth MB", "CUDA graphs");
             foreach (var name in chosen)
             {
-                var t = TrainingBenchmark.Measure(name, TrainingBenchmark.Sizes[name], n, dev, cudaGraphs: Devices.CudaGraphs(p.GetValue(graphs)));
-                table.AddRow(t.Name, $"{t.NEmbd}/{t.NLayer}/{t.NHead}", $"{t.NDims}", $"{t.NPoints}", $"{t.BatchSize}", $"{t.MedianMs:F1}", $"{t.P90Ms:F1}", $"{t.MemoryGrowthMb:F0}", t.CudaGraphs ? "yes" : "no");
+                StepTiming? one = null;
+                foreach (var count in packed == 1 ? [1] : new[] { 1, packed })
+                {
+                    var t = TrainingBenchmark.Measure(name, TrainingBenchmark.Sizes[name], n, dev, cudaGraphs: Devices.CudaGraphs(p.GetValue(graphs)), seeds: count);
+                    one ??= t;
+                    table.AddRow(t.Name, $"{t.NEmbd}/{t.NLayer}/{t.NHead}", $"{t.NDims}", $"{t.NPoints}", $"{t.BatchSize}", count == 1 ? "1" : $"{count} packed",
+                        $"{t.MedianMs:F2}", $"{t.P90Ms:F2}", $"{t.MedianMs / one.MedianMs:F2}", $"{t.MemoryGrowthMb:F0}", t.CudaGraphs ? "yes" : "no");
+                }
             }
             AnsiConsole.Write(table);
             return 0;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using InContext.Config;
+using InContext.Storage;
 using static TorchSharp.torch;
 using InContext.Native;
 
@@ -9,7 +10,7 @@ namespace InContext.Training;
 /// Median milliseconds per training step of one model size, the figure the README quotes, and how
 /// much the process's resident memory grew over the timed steps (a steady run grows by about 0).
 /// </summary>
-public sealed record StepTiming(string Name, int NEmbd, int NLayer, int NHead, int NDims, int NPoints, int BatchSize, double MedianMs, double P90Ms, int Steps, double MemoryGrowthMb, bool CudaGraphs);
+public sealed record StepTiming(string Name, int NEmbd, int NLayer, int NHead, int NDims, int NPoints, int BatchSize, double MedianMs, double P90Ms, int Steps, double MemoryGrowthMb, bool CudaGraphs, int Seeds = 1);
 
 /// <summary>
 /// Times training steps (data, forward, backward, Adam) of the paper's model sizes; the
@@ -40,13 +41,19 @@ public static class TrainingBenchmark
             out_dir: unused
             """, "benchmark");
 
-    /// <summary>Times <paramref name="steps"/> training steps (at least 1) of <paramref name="config"/> after <paramref name="warmup"/> uncounted ones; nothing is written.</summary>
-    /// <exception cref="ParameterException"><paramref name="steps"/> is below 1.</exception>
-    public static StepTiming Measure(string name, RunConfig config, int steps, Device? device = null, int warmup = 10, bool? cudaGraphs = null)
+    /// <summary>
+    /// Times <paramref name="steps"/> training steps (at least 1) of <paramref name="config"/> after
+    /// <paramref name="warmup"/> uncounted ones; nothing is written. With <paramref name="seeds"/> above 1,
+    /// a step trains that many seeds (0, 1, ...) of the config as one pack.
+    /// </summary>
+    /// <exception cref="ParameterException"><paramref name="steps"/> or <paramref name="seeds"/> is below 1.</exception>
+    public static StepTiming Measure(string name, RunConfig config, int steps, Device? device = null, int warmup = 10, bool? cudaGraphs = null, int seeds = 1)
     {
         // A median of no steps is no figure; refused before the model is built or warmed up.
         if (steps < 1) throw new ParameterException("steps", $"{steps}: must be at least 1");
-        using var trainer = new Trainer(config, run: null, device, cudaGraphs);
+        if (seeds < 1) throw new ParameterException("seeds", $"{seeds}: must be at least 1");
+        var runs = SeedPacks.Members(config, Enumerable.Range(0, seeds).Select(s => (long)s).ToList()).Select(c => (c, (RunFolder?)null)).ToList();
+        using var trainer = new Trainer(runs, device, cudaGraphs);
         for (var i = 0; i < warmup; i++) trainer.Step();
         var times = new List<double>();
         var residentBefore = Environment.WorkingSet;
@@ -59,6 +66,6 @@ public static class TrainingBenchmark
         times.Sort();
         var m = config.Model;
         return new StepTiming(name, m.NEmbd, m.NLayer, m.NHead, m.NDims, m.NPositions, config.Training.BatchSize,
-            times[times.Count / 2], times[(int)(times.Count * 0.9)], steps, (Environment.WorkingSet - residentBefore) / 1e6, trainer.UsesCudaGraphs);
+            times[times.Count / 2], times[(int)(times.Count * 0.9)], steps, (Environment.WorkingSet - residentBefore) / 1e6, trainer.UsesCudaGraphs, seeds);
     }
 }
