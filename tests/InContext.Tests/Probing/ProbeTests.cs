@@ -88,6 +88,20 @@ public class ProbeTests
     }
 
     [Fact]
+    public void Output_noise_brings_ridge_at_the_noise_and_the_sweep_finds_it_best_at_d()
+    {
+        // The noise shift compared the transformer with least squares, 3-NN and averaging only: at
+        // k = d least squares spikes, and "best classical" was a learner far from the best there is.
+        var run = new RunFolder(ProbingRun.Dir);
+        var noisy = Probe.Run(run, new ProbeOptions(Noise: 0.5), new EvaluationSettings(256), withZero: true);
+        Assert.Equal(["transformer", "least_squares", "knn_3", "averaging", "ridge_0.25", "zero"], noisy.Errors.Keys);
+        var atD = ShiftErrors.At(noisy, ProbingRun.NDims);
+        Assert.Equal("ridge_0.25", atD.BestModel);
+        Assert.True(atD.Best < atD.LeastSquares / 2, $"ridge {atD.Best}, least squares {atD.LeastSquares} at k = d");
+        Assert.DoesNotContain("ridge_0.25", Probe.Run(run, new ProbeOptions(), new EvaluationSettings(16)).Errors.Keys);
+    }
+
+    [Fact]
     public void Shifts_compose_into_one_evaluation()
     {
         var (spec, problem) = Probe.Build(ProbingRun.Config, new ProbeOptions(
