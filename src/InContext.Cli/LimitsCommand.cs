@@ -27,10 +27,11 @@ static class LimitsCommand
             AtomicFile.EnsureWritable(Path.Combine(dir, "limits.txt"));
             var settings = new EvaluationSettings(p.GetValue(examples), Seed: p.GetValue(seed));
             var map = ConsoleTables.WithProgress(report => LimitationMap.Run(run, settings, Devices.Parse(p.GetValue(device)), (shift, value, pr) => report(pr with { Evaluation = $"{shift} {value:G3}: {pr.Evaluation}" })));
-            var files = LimitationMap.Write(map, config.Model.NDims, run.Name, dir);
+            var d = LimitationMap.TrainedDims(config);
+            var files = LimitationMap.Write(map, d, run.Name, dir);
             Console.WriteLine($"Where {run.Name} breaks: the strength at which the transformer's own error doubles, then where it errs more than twice the best classical learner's "
                               + $"(errors relative to predicting 0 under each shift; below {ShiftPoint.Solved} counts as solved):");
-            Console.Write(LimitationMap.Table(map, config.Model.NDims));
+            Console.Write(LimitationMap.Table(map, d));
             Console.WriteLine($"Figures and tables: {Path.GetFullPath(dir)} ({files.Count} files)");
             return ExitCodes.Ok;
         });

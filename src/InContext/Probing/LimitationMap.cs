@@ -4,6 +4,7 @@ using InContext.Config;
 using InContext.Evaluation;
 using InContext.Interop;
 using InContext.Reports;
+using InContext.Training;
 using ScottPlot;
 using static TorchSharp.torch;
 using InContext.Storage;
@@ -70,17 +71,26 @@ public sealed record ShiftMeasurement(ShiftRange Range, IReadOnlyList<ShiftPoint
 /// </summary>
 public static class LimitationMap
 {
-    /// <summary>The shifts that apply to the run's task and sizes.</summary>
+    /// <summary>
+    /// The shifts that apply to the run's task and sizes. Prompt length runs from the points the run
+    /// trained on up to n_positions, active dims from 1 up to n_dims through those it trained on:
+    /// a run trained on fewer than its model takes is also probed beyond them.
+    /// </summary>
     public static IReadOnlyList<ShiftRange> Ranges(RunConfig config)
     {
         var task = config.CreateTask();
-        var (d, trained, positions) = (config.Model.NDims, config.Training.Curriculum.Points.End, config.Model.NPositions);
+        var (d, positions) = (config.Model.NDims, config.Model.NPositions);
+        var (dims, trained) = Curriculum.AtLastStep(config.Training);
         var ranges = new List<ShiftRange> { new("input scale", ShiftSweep.Parse("scale_x", "0.25:4:9"), 1) };
         if (task.WithScale(1) is not null) ranges.Add(new("output scale", ShiftSweep.Parse("scale_y", "0.25:4:9"), 1));
         if (task.AcceptsOutputNoise) ranges.Add(new("output noise (std)", ShiftSweep.Parse("noise", "0:1:6"), 0));
         ranges.Add(new("input bias", ShiftSweep.Parse("bias", "0:2:5"), 0));
         if (positions > trained) ranges.Add(new("points per prompt", ShiftSweep.Parse("points", $"{trained}:{positions}:5"), trained));
-        if (d > 1) ranges.Add(new("active input dims", ShiftSweep.Parse("n_dims", $"{d}:1:{Math.Min(d, 5)}"), d));
+        if (d > 1)
+        {
+            var values = ShiftSweep.Parse("n_dims", $"{d}:1:{Math.Min(d, 5)}").Values.Append(dims).Distinct().OrderDescending().ToList();
+            ranges.Add(new("active input dims", new ShiftSweep("n_dims", values), dims));
+        }
         if (d > 1) ranges.Add(new("input covariance condition number", ShiftSweep.Parse("skew", "1:100:5"), 1));
         ranges.Add(new("query's distance from the examples' span", ShiftSweep.Parse("off_span", "0:1:5"), 0));
         return ranges;
@@ -91,12 +101,15 @@ public static class LimitationMap
         Action<string, double, EvaluationProgress>? progress = null)
     {
         var config = run.LoadConfig();
-        var d = config.Model.NDims;
+        var d = TrainedDims(config);
         using var model = run.LoadModel(device);
         return Ranges(config).Select(r => new ShiftMeasurement(r,
             r.Sweep.Run(config, model, new ProbeOptions(), settings, progress: (v, p) => progress?.Invoke(r.Label, v, p))
                 .Select(x => ShiftPoint.From(x.Value, x.Result, d)).ToList())).ToList();
     }
+
+    /// <summary>The d of "after d and 2d examples": the active dims the run trained on (n_dims unless its curriculum stops short of them).</summary>
+    public static int TrainedDims(RunConfig config) => Curriculum.AtLastStep(config.Training).Dims;
 
     /// <summary>
     /// The "where it breaks" table as aligned text, one shift a row: first where the transformer's

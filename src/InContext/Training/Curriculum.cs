@@ -23,6 +23,17 @@ public sealed class Curriculum(CurriculumConfig config)
     public int NDims(int step) => ValueAt(Config.Dims, step);
 
     /// <summary>
+    /// The active dims and points per prompt of the last step of a run of <paramref name="training"/>
+    /// (step <c>train_steps</c> − 1): what its model was trained on, and where probes start. A
+    /// curriculum that ends below <c>n_dims</c>, or has not reached its end by then, stops short of it.
+    /// </summary>
+    public static (int Dims, int Points) AtLastStep(TrainingConfig training)
+    {
+        var last = Math.Max(training.TrainSteps - 1, 0);
+        return (ValueAt(training.Curriculum.Dims, last), ValueAt(training.Curriculum.Points, last));
+    }
+
+    /// <summary>
     /// Loss of the zero-knowledge predictor for linear regression, which the paper divides by
     /// to get the "excess loss": <c>Σ_{i&lt;n_points} max(n_dims − i, 0) / n_points</c>.
     /// </summary>

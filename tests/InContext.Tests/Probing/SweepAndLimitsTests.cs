@@ -1,3 +1,4 @@
+using InContext.Config;
 using InContext.Evaluation;
 using InContext.Probing;
 using InContext.Reports;
@@ -164,6 +165,19 @@ public class SweepAndLimitsTests
         var point = ShiftPoint.From(swept[1].Value, swept[1].Result, ProbingRun.NDims);
         Assert.Equal(point.TransformerAt2D, telling[1][1].Transformer);
         Assert.Equal(ShiftErrors.At(swept[1].Result, 7), telling[1][1]);
+    }
+
+    [Fact]
+    public void The_extrapolation_config_lets_the_map_sweep_longer_prompts_and_more_dims_than_training()
+    {
+        // The quickstart has n_positions 11 = its points and n_dims 5 = its dims: nothing beyond training to sweep.
+        Assert.DoesNotContain(LimitationMap.Ranges(RunConfig.Quickstart()), r => r.Sweep.Parameter == "points");
+        var ranges = LimitationMap.Ranges(RunConfig.Load(TestPaths.Conf("extrapolation.yaml")));
+        var points = ranges.Single(r => r.Sweep.Parameter == "points");
+        Assert.Equal((11.0, 41.0, 11.0), (points.Sweep.Values.Min(), points.Sweep.Values.Max(), points.Identity));
+        var dims = ranges.Single(r => r.Sweep.Parameter == "n_dims");
+        Assert.Equal([10.0, 8, 6, 5, 3, 1], dims.Sweep.Values);   // through the 5 trained dims, its point without shift
+        Assert.Equal(5, dims.Identity);
     }
 
     [Fact]
