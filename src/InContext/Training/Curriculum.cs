@@ -34,8 +34,13 @@ public sealed class Curriculum(CurriculumConfig config)
     }
 
     /// <summary>
-    /// Loss of the zero-knowledge predictor for linear regression, which the paper divides by
-    /// to get the "excess loss": <c>Σ_{i&lt;n_points} max(n_dims − i, 0) / n_points</c>.
+    /// What the paper divides the training loss by to get the "excess loss" (train_log.csv's
+    /// <c>excess_loss</c>): <c>Σ_{i&lt;n_points} max(n_dims − i, 0) / n_points</c>, least squares'
+    /// expected squared error on noiseless linear regression with w ~ N(0, I), averaged over the
+    /// prompt's positions (after i &lt; d examples the d − i unseen directions of w are unknown; from
+    /// d on it is exact). An excess of 1 is least squares' loss; predicting 0 scores
+    /// <c>n_dims · n_points / Σ max(n_dims − i, 0)</c> (3.67 at 5 dims and 11 points). For other
+    /// classes it is the same number, a fixed yardstick rather than their optimum.
     /// </summary>
     public static double BaselineLoss(int nPoints, int nDims)
     {

@@ -12,9 +12,22 @@ using InContext.Storage;
 namespace InContext.Training;
 
 /// <summary>What one training step reports to the caller (progress bars, notebooks).</summary>
+/// <param name="Step">The step's index, from 0: the number <c>train_log.csv</c>, TensorBoard and <c>model_&lt;step&gt;.pt</c> give it. The first step is 0, the last <c>TotalSteps − 1</c>; <see cref="StepsDone"/> counts them from 1.</param>
+/// <param name="TotalSteps">The number of steps the run trains to.</param>
+/// <param name="Loss">The step's training loss.</param>
+/// <param name="ExcessLoss">The loss divided by least squares' expected loss at this step's points and active dims (<see cref="Curriculum.BaselineLoss"/>): the paper's excess loss.</param>
+/// <param name="NPoints">Points per prompt at this step (the curriculum's).</param>
+/// <param name="NDims">Active input dims at this step (the curriculum's).</param>
+/// <param name="ElapsedSeconds">Seconds since this call to <see cref="Trainer.Train"/> began.</param>
+/// <param name="StepsPerSecond">Steps trained in this call per second of it, warm-up included.</param>
+/// <param name="Logged">Whether this step was written to the log (every <c>log_every_steps</c>, and the last).</param>
 public sealed record StepReport(
     int Step, int TotalSteps, double Loss, double ExcessLoss, int NPoints, int NDims,
-    double ElapsedSeconds, double StepsPerSecond, bool Logged);
+    double ElapsedSeconds, double StepsPerSecond, bool Logged)
+{
+    /// <summary>Steps done once this one is, from 1 to <see cref="TotalSteps"/>: what <c>icl train</c> prints as "step 1/5000" for the first step (<see cref="Step"/> 0).</summary>
+    public int StepsDone => Step + 1;
+}
 
 /// <summary>
 /// Trains an <see cref="InContextTransformer"/> as the paper does: Adam, a fresh batch
