@@ -10,8 +10,8 @@ enum TrainingOutcome { Finished, Interrupted, Terminated }
 
 /// <summary>
 /// Training progress on the console: a live bar on a terminal; in a log (CI, a pipe, a batch
-/// job) a plain line at the first step, at least every <see cref="LogSeconds"/> seconds and at
-/// the last. Ctrl+C and SIGTERM (a scheduler's preemption or time limit) both stop training at
+/// job) a plain line at the first step, at the first with a time estimate (<see cref="TimeLeft"/>:
+/// after the warm-up), at least every <see cref="LogSeconds"/> seconds and at the last. Ctrl+C and SIGTERM (a scheduler's preemption or time limit) both stop training at
 /// the end of the current step and save it.
 /// </summary>
 static class ConsoleProgress
@@ -31,14 +31,18 @@ static class ConsoleProgress
             if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
             {
                 var sinceLine = Stopwatch.StartNew();
-                var first = true;
+                var (first, estimated) = (true, false);
+                var left = new TimeLeft();
                 trainer.Train(total, r =>
                 {
-                    if (first || r.Step == r.TotalSteps - 1 || sinceLine.Elapsed.TotalSeconds >= LogSeconds)
+                    left.Add(r.StepsDone, r.ElapsedSeconds);
+                    var firstEstimate = !estimated && left.StepsPerSecond is not null;
+                    if (first || firstEstimate || r.StepsDone == r.TotalSteps || sinceLine.Elapsed.TotalSeconds >= LogSeconds)
                     {
-                        Console.WriteLine(Describe(r));
+                        Console.WriteLine(Describe(r, left));
                         sinceLine.Restart();
                         first = false;
+                        estimated |= firstEstimate;
                     }
                 }, cancel.Token);
                 return Finished(trainer, cancel, terminated);
@@ -50,10 +54,12 @@ static class ConsoleProgress
                 {
                     var task = ctx.AddTask(Markup.Escape(title), maxValue: total);
                     task.Value = trainer.NextStep;
+                    var left = new TimeLeft();
                     trainer.Train(total, r =>
                     {
-                        task.Value = r.Step + 1;
-                        task.Description = Markup.Escape(Describe(r));
+                        left.Add(r.StepsDone, r.ElapsedSeconds);
+                        task.Value = r.StepsDone;
+                        task.Description = Markup.Escape(Describe(r, left));
                     }, cancel.Token);
                 });
         }
@@ -72,8 +78,10 @@ static class ConsoleProgress
         return terminated ? TrainingOutcome.Terminated : TrainingOutcome.Interrupted;
     }
 
-    static string Describe(StepReport r) =>
-        $"step {r.Step + 1}/{r.TotalSteps}  loss {r.Loss:F4}  excess {r.ExcessLoss:F3}  points {r.NPoints} dims {r.NDims}  {r.StepsPerSecond:F1} steps/s  {Left((r.TotalSteps - r.Step - 1) / Math.Max(r.StepsPerSecond, 1e-9))} left";
+    static string Describe(StepReport r, TimeLeft left) =>
+        $"step {r.StepsDone}/{r.TotalSteps}  loss {r.Loss:F4}  excess {r.ExcessLoss:F3}  points {r.NPoints} dims {r.NDims}  "
+        + (left.StepsPerSecond is { } pace ? $"{pace:F1} steps/s  {Left(left.SecondsLeft(r.TotalSteps)!.Value)} left"
+           : r.StepsDone == r.TotalSteps ? $"{r.StepsPerSecond:F1} steps/s" : "warming up, time left to follow");
 
     /// <summary>Time left as h:mm:ss, with days beyond 24 hours (2d 03:04:05).</summary>
     public static string Left(double seconds)

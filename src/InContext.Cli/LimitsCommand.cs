@@ -16,7 +16,7 @@ static class LimitsCommand
         var seed = new Option<long>("--seed") { Description = "Seed of the prompts.", DefaultValueFactory = _ => 0 };
         var device = Devices.Option();
         var cmd = new Command("limits", "Where the run's learned algorithm breaks: every distribution shift swept over a range, errors after d and 2d examples relative to predicting 0, "
-                                        + "one figure per shift, a summary figure and a table of the strength at which the transformer first errs more than twice the best classical learner.")
+                                        + "one figure per shift, a summary figure and a table of the strength at which the transformer's own error doubles, then of where it first errs more than twice the best classical learner.")
             { runDir, outDir, examples, seed, device };
         cmd.SetAction(p =>
         {
@@ -27,9 +27,11 @@ static class LimitsCommand
             AtomicFile.EnsureWritable(Path.Combine(dir, "limits.txt"));
             var settings = new EvaluationSettings(p.GetValue(examples), Seed: p.GetValue(seed));
             var map = ConsoleTables.WithProgress(report => LimitationMap.Run(run, settings, Devices.Parse(p.GetValue(device)), (shift, value, pr) => report(pr with { Evaluation = $"{shift} {value:G3}: {pr.Evaluation}" })));
-            var files = LimitationMap.Write(map, config.Model.NDims, run.Name, dir);
-            Console.WriteLine($"Where {run.Name} breaks (transformer's error more than twice the best classical learner's, relative to predicting 0; below {ShiftPoint.Solved} counts as solved):");
-            Console.Write(LimitationMap.Table(map, config.Model.NDims));
+            var d = LimitationMap.TrainedDims(config);
+            var files = LimitationMap.Write(map, d, run.Name, dir);
+            Console.WriteLine($"Where {run.Name} breaks: the strength at which the transformer's own error doubles, then where it errs more than twice the best classical learner's "
+                              + $"(errors relative to predicting 0 under each shift; below {ShiftPoint.Solved} counts as solved):");
+            Console.Write(LimitationMap.Table(map, d));
             Console.WriteLine($"Figures and tables: {Path.GetFullPath(dir)} ({files.Count} files)");
             return ExitCodes.Ok;
         });

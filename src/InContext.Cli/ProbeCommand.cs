@@ -19,8 +19,8 @@ static class ProbeCommand
         // The shifts: a value, or one of them a range START:END:COUNT (a sweep; scales and skew spaced geometrically).
         var swept = new (string Parameter, Option<string?> Option)[]
         {
-            ("points", new("--points") { Description = "Points per prompt (default: the curriculum's end; at most n_positions)." }),
-            ("n_dims", new("--n-dims") { Description = "Active input dims, fewer than the model's (the rest zero-padded)." }),
+            ("points", new("--points") { Description = "Points per prompt (default: those the run trained on, its curriculum's at its last step; at most n_positions)." }),
+            ("n_dims", new("--n-dims") { Description = "Active input dims, the rest zero-padded (default: those the run trained on, its curriculum's at its last step; at most n_dims)." }),
             ("scale_x", new("--scale-x") { Description = "Scale inputs by C (through a random rotation, as eval's scale-x=C)." }),
             ("scale_y", new("--scale-y") { Description = "The task's output scale C (as eval's scale-y=C)." }),
             ("noise", new("--noise") { Description = "Add N(0, S²) noise to every output (examples and targets)." }),
@@ -83,7 +83,7 @@ static class ProbeCommand
     static void Sweep(RunFolder run, ShiftSweep sweep, ProbeOptions shift, EvaluationSettings settings, IReadOnlyList<string>? models,
         TorchSharp.torch.Device device, int? step, string? plot, ExampleColumns? columns)
     {
-        var d = run.LoadConfig().Model.NDims;
+        var d = LimitationMap.TrainedDims(run.LoadConfig());
         var results = ConsoleTables.WithProgress(report => sweep.Run(run, shift, settings, models, device, step, (_, pr) => report(pr)));
         var rows = ShiftErrors.Table(results, d, columns);
         Console.WriteLine($"Probe sweep of {Failures.Option(sweep.Parameter)} over {sweep.Values.Count} values, {run.Path}, {settings.NumExamples} prompts each; errors relative to predicting 0 under each shift:");

@@ -11,6 +11,14 @@ namespace InContext.Baselines;
 /// ill-conditioned positions near i = d from being dominated by rounding. The data are tiny, so
 /// the copy to the CPU costs nothing; the result goes back to the device of xs.
 /// lstsq rather than pinv (SVD): several times faster (docs/performance.md, "Choices").
+/// <para>
+/// The rank is judged at the precision of the data, not of the solve: singular values below
+/// <c>eps · max(i, d)</c> of the largest count as zero, with eps that of xs' dtype (float32's
+/// 1.2e-7 for prompts), as numpy's <c>lstsq</c> does. A context that is exactly rank-deficient
+/// before its values are rounded to float32 keeps a singular value of about 1e-9 after; judged at
+/// float64's 2e-16 it would count, and the solution would divide by it (-4.4e7 where the
+/// minimum-norm answer is 0.019).
+/// </para>
 /// </summary>
 public sealed class LeastSquares : Baseline
 {
@@ -29,6 +37,7 @@ public sealed class LeastSquares : Baseline
         var x = xs.detach().to(CPU).to(float64);
         var y = ys.detach().to(CPU).to(float64).unsqueeze(-1);
         var q = queries.detach().to(CPU).to(float64);
+        var eps = finfo(xs.dtype).eps;
         var predictions = new Tensor[n];
         predictions[0] = zeros(b, dtype: float64);
         for (int i = 1; i < n; i++)
@@ -41,7 +50,7 @@ public sealed class LeastSquares : Baseline
             // weight 0, so solving without them is the same solution, and safe.
             var used = context.abs().amax(new long[] { 0, 1 }).nonzero().view(-1);
             if (used.shape[0] < x.shape[2]) (context, query) = (context.index_select(2, used), query.index_select(2, used));
-            var (w, _, _, _) = linalg.lstsq(context, y.narrow(1, 0, i));   // [b, d, 1]
+            var (w, _, _, _) = linalg.lstsq(context, y.narrow(1, 0, i), rcond: eps * Math.Max(i, context.shape[2]));   // [b, d, 1]
             predictions[i] = query.bmm(w).reshape(b);
         }
         return stack(predictions, 1).to(float32).to(xs.device).MoveToOuterDisposeScope();

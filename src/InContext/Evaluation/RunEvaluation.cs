@@ -75,11 +75,15 @@ public static class RunEvaluation
         var settings = request.Settings ?? new EvaluationSettings();
         var evaluations = SelectEvaluations(problem, request.Strategies, settings.Seed);
         var predictors = SelectModels(problem, transformer, request.Models, request.WithZero);
+        var own = request.Models is null or [] ? OwnBaselines(evaluations, predictors) : [];
+        var extra = own.Values.SelectMany(b => b).DistinctBy(b => b.Name).ToList();
+        predictors.AddRange(extra);
+        bool Asks(EvaluationSpec e, IPredictor p) => !extra.Contains(p) || own.TryGetValue(e.Name, out var mine) && mine.Any(b => b.Name == p.Name);
         var key = EvaluationKey.Of(problem, settings, fingerprint);
         var file = Reusable(metricsPath, EvaluationKey.ProblemPart(problem, fingerprint), evaluations.Select(e => e.Name).ToHashSet(), key,
             request.Recompute, forRun);
         Evaluator.Run(evaluations, predictors, problem.NPoints, settings, file,
-            needed: (e, p) => !(file.Evaluations.TryGetValue(e.Name, out var m) && m.TryGetValue(p.Name, out var s) && s.EvaluatedOn == key),
+            needed: (e, p) => Asks(e, p) && !(file.Evaluations.TryGetValue(e.Name, out var m) && m.TryGetValue(p.Name, out var s) && s.EvaluatedOn == key),
             progress: progress, evaluatedOn: key);
         file.Save(metricsPath);
         return file;
@@ -105,6 +109,15 @@ public static class RunEvaluation
                     fresh.Set(evaluation, model, stats);
         return fresh;
     }
+
+    /// <summary>
+    /// Per evaluation, the classical learners of its own class that <paramref name="models"/> lack:
+    /// noisyLR's ridge at the Bayes-optimal penalty for a linear run, whose own class is noiseless.
+    /// By default each is asked on its evaluation only; a model named with <c>--models</c> is asked on every one.
+    /// </summary>
+    static Dictionary<string, List<IPredictor>> OwnBaselines(IEnumerable<EvaluationSpec> evaluations, IReadOnlyList<IPredictor> models) =>
+        evaluations.Select(e => (e.Name, Own: e.Task.Baselines().Where(b => models.All(m => m.Name != b.Name)).ToList()))
+            .Where(e => e.Own.Count > 0).ToDictionary(e => e.Name, e => e.Own);
 
     /// <summary>The problem's evaluations, or those named in <paramref name="names"/> (refused as the parameter <c>strategies</c> when unknown or not applicable).</summary>
     public static List<EvaluationSpec> SelectEvaluations(EvaluationProblem problem, IReadOnlyList<string>? names, long seed = 0)

@@ -4,6 +4,7 @@ using InContext.Config;
 using InContext.Evaluation;
 using InContext.Interop;
 using InContext.Reports;
+using InContext.Training;
 using ScottPlot;
 using static TorchSharp.torch;
 using InContext.Storage;
@@ -20,17 +21,24 @@ public sealed record ShiftRange(string Label, ShiftSweep Sweep, double Identity)
 /// <summary>A shift's sweep, as the map measured it.</summary>
 public sealed record ShiftMeasurement(ShiftRange Range, IReadOnlyList<ShiftPoint> Points)
 {
-    /// <summary>Where the transformer first errs more than twice the best baseline, walking away from no shift (k = d or 2d).</summary>
+    /// <summary>
+    /// Where the transformer first errs more than twice the best baseline, walking away from no shift
+    /// (k = d or 2d); "already without shift" where it does so before anything is shifted (against
+    /// a learner that is exact there, as least squares is on noiseless linear data).
+    /// </summary>
     public string BreaksAt(bool atTwiceD) => FirstWhere(p => atTwiceD ? p.BreaksAt2D : p.BreaksAtD);
+
+    /// <summary>The point without the shift (at <see cref="ShiftRange.Identity"/>), null when the sweep has none.</summary>
+    public ShiftPoint? Unshifted => Points.FirstOrDefault(p => p.Value == Range.Identity);
 
     /// <summary>
     /// Where the transformer's own error after 2d examples first doubles its error without the shift
-    /// (and exceeds <see cref="ShiftPoint.Solved"/>): informative where a baseline is exact and the
-    /// comparison with it says nothing.
+    /// (and exceeds <see cref="ShiftPoint.Solved"/>): what the shift does to the learned algorithm
+    /// itself, whatever the classical learners do. The map's first column.
     /// </summary>
     public string OwnErrorDoublesAt()
     {
-        var unshifted = Points.FirstOrDefault(p => p.Value == Range.Identity)?.TransformerAt2D ?? double.NaN;
+        var unshifted = Unshifted?.TransformerAt2D ?? double.NaN;
         return double.IsFinite(unshifted) ? FirstWhere(p => p.TransformerAt2D > Math.Max(2 * unshifted, ShiftPoint.Solved)) : "no unshifted point";
     }
 
@@ -41,7 +49,7 @@ public sealed record ShiftMeasurement(ShiftRange Range, IReadOnlyList<ShiftPoint
         string? First(IEnumerable<ShiftPoint> walk) => walk.FirstOrDefault(Breaks) is { } p ? Num(p.Value) : null;
         var identity = Range.Identity;
         if (Points.Any(p => p.Value == identity) && Breaks(Points.First(p => p.Value == identity)))
-            return $"already at {Num(identity)} (no shift)";
+            return "already without shift";
         var below = First(Points.Where(p => p.Value < identity).OrderByDescending(p => p.Value));
         var above = First(Points.Where(p => p.Value > identity).OrderBy(p => p.Value));
         var parts = new List<string>();
@@ -57,22 +65,32 @@ public sealed record ShiftMeasurement(ShiftRange Range, IReadOnlyList<ShiftPoint
 /// up to n_positions, fewer active dims, input covariance skewed to condition number 100, queries
 /// moved off the span of the examples), every point a probe on the seed's prompts; errors after d
 /// and 2d examples relative to predicting 0 under the same shift; and, per shift, the strength at
-/// which the transformer first errs more than twice the best classical learner (errors under
-/// <see cref="ShiftPoint.Solved"/> of predicting 0's count as solved).
+/// which the transformer's own error doubles from its unshifted value, then the strength at which it
+/// first errs more than twice the best classical learner (ridge among them under output noise;
+/// errors under <see cref="ShiftPoint.Solved"/> of predicting 0's count as solved).
 /// </summary>
 public static class LimitationMap
 {
-    /// <summary>The shifts that apply to the run's task and sizes.</summary>
+    /// <summary>
+    /// The shifts that apply to the run's task and sizes. Prompt length runs from the points the run
+    /// trained on up to n_positions, active dims from 1 up to n_dims through those it trained on:
+    /// a run trained on fewer than its model takes is also probed beyond them.
+    /// </summary>
     public static IReadOnlyList<ShiftRange> Ranges(RunConfig config)
     {
         var task = config.CreateTask();
-        var (d, trained, positions) = (config.Model.NDims, config.Training.Curriculum.Points.End, config.Model.NPositions);
+        var (d, positions) = (config.Model.NDims, config.Model.NPositions);
+        var (dims, trained) = Curriculum.AtLastStep(config.Training);
         var ranges = new List<ShiftRange> { new("input scale", ShiftSweep.Parse("scale_x", "0.25:4:9"), 1) };
         if (task.WithScale(1) is not null) ranges.Add(new("output scale", ShiftSweep.Parse("scale_y", "0.25:4:9"), 1));
         if (task.AcceptsOutputNoise) ranges.Add(new("output noise (std)", ShiftSweep.Parse("noise", "0:1:6"), 0));
         ranges.Add(new("input bias", ShiftSweep.Parse("bias", "0:2:5"), 0));
         if (positions > trained) ranges.Add(new("points per prompt", ShiftSweep.Parse("points", $"{trained}:{positions}:5"), trained));
-        if (d > 1) ranges.Add(new("active input dims", ShiftSweep.Parse("n_dims", $"{d}:1:{Math.Min(d, 5)}"), d));
+        if (d > 1)
+        {
+            var values = ShiftSweep.Parse("n_dims", $"{d}:1:{Math.Min(d, 5)}").Values.Append(dims).Distinct().OrderDescending().ToList();
+            ranges.Add(new("active input dims", new ShiftSweep("n_dims", values), dims));
+        }
         if (d > 1) ranges.Add(new("input covariance condition number", ShiftSweep.Parse("skew", "1:100:5"), 1));
         ranges.Add(new("query's distance from the examples' span", ShiftSweep.Parse("off_span", "0:1:5"), 0));
         return ranges;
@@ -83,25 +101,36 @@ public static class LimitationMap
         Action<string, double, EvaluationProgress>? progress = null)
     {
         var config = run.LoadConfig();
-        var d = config.Model.NDims;
+        var d = TrainedDims(config);
         using var model = run.LoadModel(device);
         return Ranges(config).Select(r => new ShiftMeasurement(r,
             r.Sweep.Run(config, model, new ProbeOptions(), settings, progress: (v, p) => progress?.Invoke(r.Label, v, p))
                 .Select(x => ShiftPoint.From(x.Value, x.Result, d)).ToList())).ToList();
     }
 
-    /// <summary>The "where it breaks" table as aligned text, one shift a row.</summary>
+    /// <summary>The d of "after d and 2d examples": the active dims the run trained on (n_dims unless its curriculum stops short of them).</summary>
+    public static int TrainedDims(RunConfig config) => Curriculum.AtLastStep(config.Training).Dims;
+
+    /// <summary>
+    /// The "where it breaks" table as aligned text, one shift a row: first where the transformer's
+    /// own error doubles, then where it errs more than twice the best classical learner; under it,
+    /// one line with the errors without a shift, which say whether that comparison can inform (it
+    /// cannot where the transformer is already more than twice an exact learner).
+    /// </summary>
     public static string Table(IReadOnlyList<ShiftMeasurement> map, int nDims)
     {
         var rows = map.Select(m => new[] { m.Range.Label, $"{Fmt(m.Points.Min(p => p.Value))}–{Fmt(m.Points.Max(p => p.Value))}",
-            m.BreaksAt(false), m.BreaksAt(true), m.OwnErrorDoublesAt() }).ToList();
+            m.OwnErrorDoublesAt(), m.BreaksAt(false), m.BreaksAt(true) }).ToList();
         var all = map.SelectMany(m => m.Points).ToList();
         var (kd, k2d) = all.Count > 0 ? (Examples(all.Select(p => p.KAtD)), After(all.Select(p => p.KAt2D))) : ($"{nDims} examples", $"{2 * nDims}");
-        var header = new[] { "shift", "range", $"> 2 × best classical after {kd}", $"> 2 × best classical after {k2d}", $"own error after {k2d} doubles" };
+        var header = new[] { "shift", "range", $"own error after {k2d} doubles", $"> 2 × best classical after {kd}", $"> 2 × best classical after {k2d}" };
         var lines = rows.Prepend(header).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(c => lines.Max(r => r[c].Length)).ToArray();
         var sb = new StringBuilder();
         foreach (var r in lines) sb.Append(string.Join("  ", r.Select((cell, c) => c == r.Length - 1 ? cell : cell.PadRight(widths[c])))).Append('\n');
+        if (map.Select(m => m.Unshifted).FirstOrDefault(p => p is not null) is { } u)
+            sb.Append($"Without a shift, after {u.KAtD} and {u.KAt2D} examples: transformer {Fmt3(u.TransformerAtD)} and {Fmt3(u.TransformerAt2D)}, "
+                      + $"best classical {Fmt3(u.BestAtD)} ({u.BestAtDModel}) and {Fmt3(u.BestAt2D)} ({u.BestAt2DModel}).\n");
         return sb.ToString();
     }
 
@@ -180,6 +209,7 @@ public static class LimitationMap
     }
 
     static string Fmt(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    static string Fmt3(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// How many examples errors were read after, from each point's <paramref name="ks"/>: one number,

@@ -5,6 +5,7 @@ using InContext.Evaluation;
 using InContext.Reports;
 using InContext.Sampling;
 using InContext.Tasks;
+using InContext.Training;
 using static TorchSharp.torch;
 using InContext.Storage;
 
@@ -12,8 +13,9 @@ namespace InContext.Probing;
 
 /// <summary>
 /// One distribution shift against a run's training distribution; null leaves that part as the
-/// run was trained. <see cref="Task"/>: another function class; <see cref="Points"/>: prompt
-/// length (at most n_positions); <see cref="NDims"/>: active input dims (the rest zero-padded);
+/// run was trained (its curriculum's values at its last step). <see cref="Task"/>: another function
+/// class; <see cref="Points"/>: prompt length (at most n_positions); <see cref="NDims"/>: active
+/// input dims (at most n_dims, the rest zero-padded);
 /// <see cref="ScaleX"/>: inputs scaled by c through a random rotation, as eval's <c>scale-x=c</c>;
 /// <see cref="ScaleY"/>: the task's <c>scale</c>, as eval's <c>scale-y=c</c>; <see cref="Noise"/>:
 /// <c>N(0, s²)</c> added to every output; <see cref="Bias"/>: added to every active input
@@ -66,13 +68,15 @@ public static class Probe
     {
         var nDims = config.Model.NDims;
         var nPositions = config.Model.NPositions;
-        var trained = config.CreateTask();
+        var own = config.CreateTask();
         FunctionClass task;
-        if (shift.Task is null || shift.Task == trained.Name) task = trained;
+        if (shift.Task is null || shift.Task == own.Name) task = own;
         else if (!TaskRegistry.Names.Contains(shift.Task))
             throw new ParameterException("task", $"{shift.Task}: unknown (valid: {string.Join(", ", TaskRegistry.Names)})");
         else task = TaskRegistry.CreateDefault(shift.Task, nDims);
-        var points = shift.Points ?? config.Training.Curriculum.Points.End;
+        var trained = Curriculum.AtLastStep(config.Training);
+        var points = shift.Points ?? trained.Points;
+        var dims = shift.NDims ?? trained.Dims;
         if (points < 1 || points > nPositions)
             throw new ParameterException("points", $"{points}: the model reads prompts of 1 to n_positions = {nPositions} points");
         if (shift.NDims is { } d && (d < 1 || d > nDims))
@@ -116,9 +120,9 @@ public static class Probe
         var parts = new List<string>();
         if (strategy != PromptingStrategy.Standard) parts.Add(strategy.Name);
         if (shift.Skew is { } k) parts.Add($"skew={Num(k)}");
-        if (shift.Task is { } other && other != trained.Name) parts.Add(other);
-        if (points != config.Training.Curriculum.Points.End) parts.Add($"points={points}");
-        if (shift.NDims is { } active && active < nDims) parts.Add($"n-dims={active}");
+        if (shift.Task is { } other && other != own.Name) parts.Add(other);
+        if (points != trained.Points) parts.Add($"points={points}");
+        if (dims != trained.Dims) parts.Add($"n-dims={dims}");
         if (shift.ScaleX is { } x) parts.Add(Evaluations.ScaleXName(x));
         if (shift.ScaleY is { } y) parts.Add(Evaluations.ScaleYName(y));
         if (shift.Noise is { } s and > 0) parts.Add($"noise={Num(s)}");
@@ -126,7 +130,7 @@ public static class Probe
         var spec = new EvaluationSpec(
             parts.Count == 0 ? "standard" : string.Join(",", parts), task, strategy, scale,
             shift.Bias is { } bb and not 0 ? full(nDims, bb) : null,
-            shift.NDims is { } a && a < nDims ? a : null);
+            dims < nDims ? dims : null);
         return (spec, new EvaluationProblem(task, points));
     }
 

@@ -130,6 +130,15 @@ public abstract class FunctionClass
     /// <summary>The classical learners the paper compares with on this class: least squares, 3-NN and averaging unless the class says otherwise.</summary>
     public virtual IEnumerable<IPredictor> Baselines() => [new LeastSquares(), new NearestNeighbours(3), new Averaging()];
 
+    /// <summary>
+    /// The classical learners to compare with when <c>N(0, noiseStd²)</c> noise is added to every
+    /// output (the noise shift of probes and of the limitation map): <see cref="Baselines"/>, plus
+    /// the learner that is optimal under such noise where the class knows one (ridge for Gaussian
+    /// linear functions). Without it a noisy comparison is made against least squares alone, whose
+    /// spike at k = d makes any learner look good.
+    /// </summary>
+    public virtual IEnumerable<IPredictor> BaselinesUnderNoise(double noiseStd) => Baselines();
+
     /// <summary>Whether the paper's distribution shifts (prompting strategies, input and output scales, noise) are evaluated on this class.</summary>
     public virtual bool EvaluatedUnderShifts => false;
 

@@ -1,3 +1,4 @@
+using InContext.Baselines;
 using static TorchSharp.torch;
 
 namespace InContext.Tasks;
@@ -35,6 +36,21 @@ public abstract class LinearFamily(int nDims, double scale) : FunctionClass(nDim
 
     /// <summary>2d + 1 positions: up to twice the examples least squares needs to recover w.</summary>
     public override int PlotPositions(int nDims) => 2 * nDims + 1;
+
+    /// <summary>
+    /// <paramref name="baselines"/> with ridge at its Bayes-optimal penalty for outputs
+    /// <c>scale · x·w + ε</c>, <c>w ~ N(0, I)</c>, <c>ε ~ N(0, σ²)</c> (σ² = <paramref name="noiseVariance"/>):
+    /// the posterior mean of <c>scale · w</c> minimises <c>‖Xv − y‖² + (σ² / scale²) ‖v‖²</c>, ridge's
+    /// objective with <c>α = σ² / scale²</c>. Any ridge already among them is replaced; without noise,
+    /// the baselines unchanged.
+    /// </summary>
+    protected IEnumerable<IPredictor> WithBayesOptimalRidge(IEnumerable<IPredictor> baselines, double noiseVariance)
+    {
+        if (!(noiseVariance > 0)) return baselines;
+        // 12 significant digits, so that the id reads as typed: ridge_0.01, not ridge_0.010000000000000002.
+        var alpha = double.Parse((noiseVariance / (Scale * Scale)).ToString("G12", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+        return baselines.Where(b => b is not Ridge).Append(new Ridge(alpha));
+    }
 
     /// <summary>Reads <c>scale</c> (default 1) from a class's <c>task_kwargs</c>.</summary>
     protected static double ReadScale(Yaml.Section kwargs) => kwargs.Double("scale", 1);

@@ -1,3 +1,4 @@
+using InContext.Baselines;
 using InContext.Yaml;
 using static TorchSharp.torch;
 
@@ -24,6 +25,9 @@ public sealed class LinearRegression(int nDims, double scale = 1) : LinearFamily
     /// <summary>Also evaluated on noisy linear regression (<c>noisyLR</c>: noise std 1, outputs renormalised).</summary>
     public override IEnumerable<(string Name, FunctionClass Class)> RelatedEvaluations() =>
         [("noisyLR", new NoisyLinearRegression(NDims, noiseStd: 1, renormalizeYs: true))];
+
+    /// <summary>Least squares, 3-NN and averaging, and ridge with the Bayes-optimal penalty <c>α = noiseStd² / scale²</c>.</summary>
+    public override IEnumerable<IPredictor> BaselinesUnderNoise(double noiseStd) => WithBayesOptimalRidge(Baselines(), noiseStd * noiseStd);
 
     /// <inheritdoc/>
     public override FunctionClass WithScale(double scale) => new LinearRegression(NDims, scale);

@@ -42,8 +42,20 @@ public sealed class NoisyLinearRegression(int nDims, double noiseStd = 0, bool r
     public override double? OutputStd(int activeDims) =>
         RenormalizeYs ? Math.Sqrt(NDims) : Math.Sqrt(Scale * Scale * activeDims + NoiseStd * NoiseStd);
 
-    /// <summary>Beside least squares, 3-NN and averaging: ridge with α = noise_std², the Bayes-optimal predictor (w ~ N(0, I)).</summary>
-    public override IEnumerable<IPredictor> Baselines() => NoiseStd > 0 ? base.Baselines().Append(new Ridge(NoiseStd * NoiseStd)) : base.Baselines();
+    /// <summary>Beside least squares, 3-NN and averaging: ridge with α = noise_std² / scale², the Bayes-optimal predictor (w ~ N(0, I)).</summary>
+    public override IEnumerable<IPredictor> Baselines() => WithBayesOptimalRidge(base.Baselines(), NoiseStd * NoiseStd);
+
+    /// <summary>
+    /// The baselines with ridge at the penalty of both noises. <c>renormalize_ys</c> multiplies the
+    /// outputs by about <c>c = sqrt(d / (scale² d + noise_std²))</c> before the extra noise is added, so
+    /// in the class's own units that noise has std <c>noiseStd / c</c> (the rescaling itself changes no
+    /// linear learner's predictions relative to the outputs).
+    /// </summary>
+    public override IEnumerable<IPredictor> BaselinesUnderNoise(double noiseStd)
+    {
+        var c = RenormalizeYs ? Math.Sqrt(NDims / (Scale * Scale * NDims + NoiseStd * NoiseStd)) : 1;
+        return WithBayesOptimalRidge(base.Baselines(), NoiseStd * NoiseStd + noiseStd * noiseStd / (c * c));
+    }
 
     /// <inheritdoc/>
     public override FunctionClass WithScale(double scale) => new NoisyLinearRegression(NDims, NoiseStd, RenormalizeYs, scale);

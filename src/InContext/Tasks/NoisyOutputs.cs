@@ -50,8 +50,10 @@ public sealed class NoisyOutputs(FunctionClass inner, double noiseStd) : Functio
     /// <summary>The inner class's output spread with the noise's variance added; null when the inner class has labels.</summary>
     public override double? OutputStd(int activeDims) =>
         Inner.OutputStd(activeDims) is { } s ? Math.Sqrt(s * s + NoiseStd * NoiseStd) : null;
-    /// <inheritdoc/>
-    public override IEnumerable<IPredictor> Baselines() => Inner.Baselines();
+    /// <summary>The inner class's baselines under this noise (ridge at its Bayes-optimal penalty for linear functions).</summary>
+    public override IEnumerable<IPredictor> Baselines() => Inner.BaselinesUnderNoise(NoiseStd);
+    /// <summary>The inner class's baselines under this noise and <paramref name="noiseStd"/> more (variances add).</summary>
+    public override IEnumerable<IPredictor> BaselinesUnderNoise(double noiseStd) => Inner.BaselinesUnderNoise(Math.Sqrt(NoiseStd * NoiseStd + noiseStd * noiseStd));
     /// <summary>The inner class rescaled, with the same noise; null when the inner class has no scale.</summary>
     public override FunctionClass? WithScale(double scale) => Inner.WithScale(scale) is { } scaled ? new NoisyOutputs(scaled, NoiseStd) : null;
     /// <inheritdoc/>

@@ -23,8 +23,24 @@ public sealed class Curriculum(CurriculumConfig config)
     public int NDims(int step) => ValueAt(Config.Dims, step);
 
     /// <summary>
-    /// Loss of the zero-knowledge predictor for linear regression, which the paper divides by
-    /// to get the "excess loss": <c>Σ_{i&lt;n_points} max(n_dims − i, 0) / n_points</c>.
+    /// The active dims and points per prompt of the last step of a run of <paramref name="training"/>
+    /// (step <c>train_steps</c> − 1): what its model was trained on, and where probes start. A
+    /// curriculum that ends below <c>n_dims</c>, or has not reached its end by then, stops short of it.
+    /// </summary>
+    public static (int Dims, int Points) AtLastStep(TrainingConfig training)
+    {
+        var last = Math.Max(training.TrainSteps - 1, 0);
+        return (ValueAt(training.Curriculum.Dims, last), ValueAt(training.Curriculum.Points, last));
+    }
+
+    /// <summary>
+    /// What the paper divides the training loss by to get the "excess loss" (train_log.csv's
+    /// <c>excess_loss</c>): <c>Σ_{i&lt;n_points} max(n_dims − i, 0) / n_points</c>, least squares'
+    /// expected squared error on noiseless linear regression with w ~ N(0, I), averaged over the
+    /// prompt's positions (after i &lt; d examples the d − i unseen directions of w are unknown; from
+    /// d on it is exact). An excess of 1 is least squares' loss; predicting 0 scores
+    /// <c>n_dims · n_points / Σ max(n_dims − i, 0)</c> (3.67 at 5 dims and 11 points). For other
+    /// classes it is the same number, a fixed yardstick rather than their optimum.
     /// </summary>
     public static double BaselineLoss(int nPoints, int nDims)
     {

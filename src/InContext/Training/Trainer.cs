@@ -11,19 +11,23 @@ using static TorchSharp.torch;
 namespace InContext.Training;
 
 /// <summary>What one training step reports to the caller (progress bars, notebooks).</summary>
-/// <param name="Step">The step's index, from 0: the step just trained.</param>
-/// <param name="TotalSteps">The steps the run trains to in all (the index of its last step plus one).</param>
-/// <param name="Loss">The step's loss: the run's own, or for a pack the mean of the members still training.</param>
-/// <param name="ExcessLoss"><see cref="Loss"/> divided by the loss of predicting 0 at the curriculum's current dims.</param>
+/// <param name="Step">The step's index, from 0: the number <c>train_log.csv</c>, TensorBoard and <c>model_&lt;step&gt;.pt</c> give it. The first step is 0, the last <c>TotalSteps − 1</c>; <see cref="StepsDone"/> counts them from 1.</param>
+/// <param name="TotalSteps">The number of steps the run trains to.</param>
+/// <param name="Loss">The step's training loss: the run's own, or for a pack the mean of the runs still training.</param>
+/// <param name="ExcessLoss"><see cref="Loss"/> divided by least squares' expected loss at this step's points and active dims (<see cref="Curriculum.BaselineLoss"/>): the paper's excess loss.</param>
 /// <param name="NPoints">Points per prompt at this step (the curriculum's).</param>
 /// <param name="NDims">Active input dims at this step (the curriculum's).</param>
-/// <param name="ElapsedSeconds">Seconds since this call of Train began.</param>
-/// <param name="StepsPerSecond">Steps per second over this call of Train.</param>
-/// <param name="Logged">Whether the step was written to the log.</param>
-/// <param name="MemberLosses">Each member's loss (one, for a single run); NaN for a member that has stopped.</param>
+/// <param name="ElapsedSeconds">Seconds since this call to <see cref="Trainer.Train"/> began.</param>
+/// <param name="StepsPerSecond">Steps trained in this call per second of it, warm-up included.</param>
+/// <param name="Logged">Whether this step was written to the log (every <c>log_every_steps</c>, and the last).</param>
+/// <param name="MemberLosses">Each run's loss (one, for a single run); NaN for a run of a pack that has stopped or rides along.</param>
 public sealed record StepReport(
     int Step, int TotalSteps, double Loss, double ExcessLoss, int NPoints, int NDims,
-    double ElapsedSeconds, double StepsPerSecond, bool Logged, IReadOnlyList<double>? MemberLosses = null);
+    double ElapsedSeconds, double StepsPerSecond, bool Logged, IReadOnlyList<double>? MemberLosses = null)
+{
+    /// <summary>Steps done once this one is, from 1 to <see cref="TotalSteps"/>: what <c>icl train</c> prints as "step 1/5000" for the first step (<see cref="Step"/> 0).</summary>
+    public int StepsDone => Step + 1;
+}
 
 /// <summary>
 /// One run of what a <see cref="Trainer"/> trains: its config, folder, model, optimizer and data,
@@ -387,7 +391,7 @@ public sealed class Trainer : IDisposable
             }
             var shown = live.Average(i => result.Losses[i]);
             onStep?.Invoke(new StepReport(step, total, shown, shown / Curriculum.BaselineLoss(nPoints, nDims), nPoints, nDims, seconds,
-                (step - first + 1) / Math.Max(seconds, 1e-9), logged[live[0]], Members.Select((m, i) => m.Diverged is null ? result.Losses[i] : double.NaN).ToList()));
+                (step - first + 1) / Math.Max(seconds, 1e-9), logged[live[0]], Members.Select((m, i) => m.Diverged is null && !riding[i] ? result.Losses[i] : double.NaN).ToList()));
         }
         // A cancelled run keeps its progress.
         if (cancel.IsCancellationRequested && NextStep > first)

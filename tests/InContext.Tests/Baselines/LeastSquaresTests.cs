@@ -54,6 +54,30 @@ public class LeastSquaresTests
         }
     }
 
+    [Fact]
+    public void A_rank_deficient_context_gets_the_minimum_norm_answer()
+    {
+        // The third row is 6 × the first − 0.4 × the second: rank 2, and the outputs fit no w exactly.
+        // Rounded to float32 the context keeps a singular value of 3e-9 where it had 0; judged at
+        // float64's precision that counted as rank 3, and the prediction was -4.37e7.
+        double[][] rows = [[0.1, 0.2, 0.3], [-1, 0.5, 2], [1, 1, 1]];
+        double[] y = [1, 0.3, 1], query = [0.3, 0.1, -0.5];
+        var xs = tensor(rows.Append(query).SelectMany(r => r).Select(v => (float)v).ToArray(), new long[] { 1, 4, 3 });
+        var ys = tensor(y.Append(0).Select(v => (float)v).ToArray(), new long[] { 1, 4 });
+        var prediction = new LeastSquares().Predict(xs, ys)[0, 3].ToDouble();
+
+        // The minimum-norm least-squares solution lies in the row space, w = a·r1 + b·r2: a and b
+        // minimise |X w − y|², the normal equations of the 3 × 2 system G = X [r1 r2].
+        var g = rows.Select(r => new[] { Dot(r, rows[0]), Dot(r, rows[1]) }).ToArray();
+        var normal = new double[2, 2];
+        for (int a = 0; a < 2; a++)
+            for (int c = 0; c < 2; c++) normal[a, c] = g.Sum(r => r[a] * r[c]);
+        var ab = SolveLinear(normal, [g.Select((r, j) => r[0] * y[j]).Sum(), g.Select((r, j) => r[1] * y[j]).Sum()]);
+        var w = rows[0].Zip(rows[1], (u, v) => ab[0] * u + ab[1] * v).ToArray();
+        Assert.Equal(0.0191, Dot(w, query), 4);
+        Assert.Equal(Dot(w, query), prediction, 1e-4);
+    }
+
     static double Dot(double[] a, double[] b) => a.Zip(b).Sum(t => t.First * t.Second);
 
     /// <summary>Gaussian elimination with partial pivoting.</summary>

@@ -50,6 +50,7 @@ public class ConfigTests
     [InlineData("relu_2nn_regression.yaml", "relu_2nn_regression", 101)]
     [InlineData("sparse_linear_regression.yaml", "sparse_linear_regression", 41)]
     [InlineData("quickstart.yaml", "linear_regression", 11)]
+    [InlineData("extrapolation.yaml", "linear_regression", 11)]
     public void Every_shipped_config_loads(string file, string task, int points)
     {
         var c = RunConfig.Load(TestPaths.Conf(file));

@@ -73,6 +73,23 @@ public class RunEvaluationTests
     }
 
     [Fact]
+    public void A_linear_runs_noisy_evaluation_compares_with_ridge_at_the_noise_and_its_noiseless_ones_do_not()
+    {
+        // noisyLR (noise std 1, outputs renormalised) was compared with least squares alone, whose
+        // spike at k = d makes anything look good; ridge with alpha = 1 is the Bayes-optimal learner there.
+        var metrics = RunEvaluation.EvaluateBaselines(Linear, new EvaluationRequest(Strategies: ["standard", "noisyLR"], Settings: Few),
+            Path.Combine(TestPaths.TempDir(), "metrics.json"));
+        Assert.Equal(["least_squares", "knn_3", "averaging", "ridge_1"], metrics.Evaluations["noisyLR"].Keys);
+        Assert.Equal(["least_squares", "knn_3", "averaging"], metrics.Evaluations["standard"].Keys);
+        var (ridge, leastSquares) = (metrics.Evaluations["noisyLR"]["ridge_1"].Mean, metrics.Evaluations["noisyLR"][LeastSquares.Id].Mean);
+        Assert.True(ridge[4] < leastSquares[4] / 10, $"at k = d ridge {ridge[4]}, least squares {leastSquares[4]}");
+        // a model named is asked on every evaluation, as before
+        var named = RunEvaluation.EvaluateBaselines(Linear, new EvaluationRequest(Strategies: ["standard", "noisyLR"], Models: ["least_squares"], Settings: Few),
+            Path.Combine(TestPaths.TempDir(), "metrics.json"));
+        Assert.All(named.Evaluations.Values, models => Assert.Equal(["least_squares"], models.Keys));
+    }
+
+    [Fact]
     public void A_run_trained_further_is_evaluated_afresh()
     {
         var run = TinyRun();

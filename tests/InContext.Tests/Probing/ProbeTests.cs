@@ -1,3 +1,4 @@
+using InContext.Config;
 using InContext.Evaluation;
 using InContext.Probing;
 using InContext.Training;
@@ -85,6 +86,37 @@ public class ProbeTests
         Assert.Equal(["transformer", "least_squares", "knn_3", "averaging", "tree_depth_4", "tree", "boosted_trees"], trees.Errors.Keys);
         Assert.Contains("no output scale", Assert.ThrowsAny<InputException>(() => Probe.Run(run, new ProbeOptions(Task: "decision_tree", ScaleY: 2))).Message);
         Assert.Contains("unknown", Assert.ThrowsAny<InputException>(() => Probe.Run(run, new ProbeOptions(Task: "cubic"))).Message);
+    }
+
+    [Fact]
+    public void Output_noise_brings_ridge_at_the_noise_and_the_sweep_finds_it_best_at_d()
+    {
+        // The noise shift compared the transformer with least squares, 3-NN and averaging only: at
+        // k = d least squares spikes, and "best classical" was a learner far from the best there is.
+        var run = new RunFolder(ProbingRun.Dir);
+        var noisy = Probe.Run(run, new ProbeOptions(Noise: 0.5), new EvaluationSettings(256), withZero: true);
+        Assert.Equal(["transformer", "least_squares", "knn_3", "averaging", "ridge_0.25", "zero"], noisy.Errors.Keys);
+        var atD = ShiftErrors.At(noisy, ProbingRun.NDims);
+        Assert.Equal("ridge_0.25", atD.BestModel);
+        Assert.True(atD.Best < atD.LeastSquares / 2, $"ridge {atD.Best}, least squares {atD.LeastSquares} at k = d");
+        Assert.DoesNotContain("ridge_0.25", Probe.Run(run, new ProbeOptions(), new EvaluationSettings(16)).Errors.Keys);
+    }
+
+    [Fact]
+    public void A_run_trained_on_fewer_dims_than_its_model_takes_is_probed_on_those_by_default()
+    {
+        // conf/extrapolation.yaml: n_dims 10, trained on 5 active dims and 11 of 41 points. A probe
+        // without --n-dims used all 10 dims: an extrapolation presented as the run's own distribution.
+        var config = RunConfig.Load(TestPaths.Conf("extrapolation.yaml"));
+        var (own, problem) = Probe.Build(config, new ProbeOptions());
+        Assert.Equal(("standard", 5, 11), (own.Name, own.Dims, problem.NPoints));
+        var more = Probe.Build(config, new ProbeOptions(NDims: 8, Points: 21)).spec;
+        Assert.Equal(("points=21,n-dims=8", 8), (more.Name, more.Dims));
+        var all = Probe.Build(config, new ProbeOptions(NDims: 10)).spec;
+        Assert.Equal(("n-dims=10", 10, null), (all.Name, all.Dims, all.ActiveDims));
+        // a curriculum stopped short of its end by train_steps: the dims of its last step (2 + 2999 / 1000)
+        var young = config with { Training = config.Training with { TrainSteps = 3000, Curriculum = new(new Schedule(2, 10, 1, 1000), new Schedule(11, 11, 1, 1000)) } };
+        Assert.Equal(4, Probe.Build(young, new ProbeOptions()).spec.Dims);
     }
 
     [Fact]

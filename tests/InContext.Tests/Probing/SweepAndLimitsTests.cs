@@ -1,3 +1,4 @@
+using InContext.Config;
 using InContext.Evaluation;
 using InContext.Probing;
 using InContext.Reports;
@@ -89,8 +90,9 @@ public class SweepAndLimitsTests
         Assert.Equal(map.Count + 3, files.Count);   // a figure per shift, the summary, limits.txt, limits.csv
         Assert.All(files.Where(f => f.EndsWith(".png")), f => Assert.Equal([0x89, (byte)'P'], File.ReadAllBytes(f).Take(2)));
         var table = File.ReadAllLines(Path.Combine(dir, "limits.txt"));
-        Assert.Equal(map.Count + 1, table.Length);
+        Assert.Equal(map.Count + 2, table.Length);   // the heading, a row per shift, the errors without a shift
         Assert.StartsWith("shift", table[0]);
+        Assert.StartsWith("Without a shift", table[^1]);
     }
 
     /// <summary>A console table's rows of cells (the header first), from the lines drawn with │.</summary>
@@ -166,6 +168,19 @@ public class SweepAndLimitsTests
     }
 
     [Fact]
+    public void The_extrapolation_config_lets_the_map_sweep_longer_prompts_and_more_dims_than_training()
+    {
+        // The quickstart has n_positions 11 = its points and n_dims 5 = its dims: nothing beyond training to sweep.
+        Assert.DoesNotContain(LimitationMap.Ranges(RunConfig.Quickstart()), r => r.Sweep.Parameter == "points");
+        var ranges = LimitationMap.Ranges(RunConfig.Load(TestPaths.Conf("extrapolation.yaml")));
+        var points = ranges.Single(r => r.Sweep.Parameter == "points");
+        Assert.Equal((11.0, 41.0, 11.0), (points.Sweep.Values.Min(), points.Sweep.Values.Max(), points.Identity));
+        var dims = ranges.Single(r => r.Sweep.Parameter == "n_dims");
+        Assert.Equal([10.0, 8, 6, 5, 3, 1], dims.Sweep.Values);   // through the 5 trained dims, its point without shift
+        Assert.Equal(5, dims.Identity);
+    }
+
+    [Fact]
     public void Where_it_breaks_walks_away_from_no_shift_on_each_side()
     {
         ShiftPoint P(double v, double t, double best) => new(v, t, t, 0, 0, best, "b", best, "b");
@@ -175,7 +190,24 @@ public class SweepAndLimitsTests
         var solved = new ShiftMeasurement(range, [P(0.25, 0.04, 0.0), P(1, 0.01, 0.0), P(4, 0.04, 0.0)]);
         Assert.Equal("not within 0.25–4", solved.BreaksAt(atTwiceD: false));   // below 5% of predicting 0 counts as solved
         var broken = new ShiftMeasurement(range, [P(1, 0.5, 0.1)]);
-        Assert.Equal("already at 1 (no shift)", broken.BreaksAt(atTwiceD: false));
+        Assert.Equal("already without shift", broken.BreaksAt(atTwiceD: false));
+    }
+
+    [Fact]
+    public void The_map_leads_with_where_the_transformers_own_error_doubles_and_states_the_unshifted_errors_once()
+    {
+        // On noiseless linear data least squares is exact after d examples, so every comparison
+        // column read "already at ... (no shift)" and only the last column informed.
+        ShiftPoint P(double v, double t) => new(v, t, t, 0, 0, 1e-12, "least_squares", 1e-12, "least_squares", 5, 10);
+        var scale = new ShiftMeasurement(new ShiftRange("input scale", new ShiftSweep("scale_x", [0.5, 1, 2, 4]), 1), [P(0.5, 0.06), P(1, 0.054), P(2, 0.12), P(4, 0.4)]);
+        var bias = new ShiftMeasurement(new ShiftRange("input bias", new ShiftSweep("bias", [0, 1, 2]), 0), [P(0, 0.054), P(1, 0.07), P(2, 0.09)]);
+        var lines = LimitationMap.Table([scale, bias], nDims: 5).TrimEnd('\n').Split('\n');
+        var columns = System.Text.RegularExpressions.Regex.Split(lines[0], "  +");
+        Assert.Equal(["shift", "range", "own error after 10 doubles", "> 2 × best classical after 5 examples", "> 2 × best classical after 10"], columns);
+        Assert.Equal(["input scale", "0.5–4", "at 2 and above", "already without shift", "already without shift"], System.Text.RegularExpressions.Regex.Split(lines[1], "  +"));
+        Assert.Equal(["input bias", "0–2", "not within 0–2", "already without shift", "already without shift"], System.Text.RegularExpressions.Regex.Split(lines[2], "  +"));
+        Assert.Equal("Without a shift, after 5 and 10 examples: transformer 0.054 and 0.054, best classical 0.000 (least_squares) and 0.000 (least_squares).", lines[3]);
+        Assert.Equal(4, lines.Length);
     }
 
     [Fact]

@@ -24,12 +24,23 @@ public partial class SlurmSweepTests(ITestOutputHelper output)
 
     static readonly string ClusterScript = Path.Combine(TestPaths.RepoRoot, "tests", "slurm", "cluster.sh");
 
+    /// <summary>The line the README promises a missing package's failure names (.ci/run installs them so).</summary>
+    const string InstallCommand = "apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge";
+
+    /// <summary>The programs of those packages that are not installed (cluster.sh would say "run: cluster.sh install").</summary>
+    static List<string> MissingPrograms() =>
+        new[] { "slurmctld", "slurmd", "sbatch", "munged" }
+            .Where(p => !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"]).Any(d => d.Length > 0 && File.Exists(Path.Combine(d, p))))
+            .ToList();
+
     [Fact]
     public void Every_array_task_trains_and_evaluates_its_run_and_preempted_tasks_resume_to_the_same_weights()
     {
         Assert.True(OperatingSystem.IsLinux() && GetEuid() == 0,
             "this test runs a one-node Slurm cluster (tests/slurm/cluster.sh start), which needs root and Debian's slurmctld, slurmd, slurm-client and munge "
-            + "(.ci/run installs them: apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge); run the tests as root");
+            + $"(.ci/run installs them: {InstallCommand}); run the tests as root");
+        var missing = MissingPrograms();
+        Assert.True(missing.Count == 0, $"this test runs a one-node Slurm cluster, and {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} not installed: run `{InstallCommand}`");
         var clock = Stopwatch.StartNew();
         // A cluster of its own: its own state folder and ports, so a cluster already running here is left alone.
         var state = Path.Combine(Path.GetTempPath(), "icl-slurm-test-" + Guid.NewGuid().ToString("N")[..8]);

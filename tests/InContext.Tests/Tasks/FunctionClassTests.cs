@@ -1,3 +1,5 @@
+using InContext.Baselines;
+using InContext.Evaluation;
 using InContext.Sampling;
 using InContext.Tasks;
 using TorchSharp;
@@ -26,6 +28,37 @@ public class FunctionClassTests
                 var expected = 2.5 * (xs[b, i] * w[b].squeeze(-1)).sum().ToDouble();
                 Assert.Equal(expected, ys[b, i].ToDouble(), 4);
             }
+    }
+
+    [Theory]
+    [InlineData(false, 1.0, 0.5)]
+    [InlineData(false, 2.0, 0.5)]
+    [InlineData(true, 2.0, 0.5)]
+    public void Noisy_linear_functions_are_compared_with_ridge_at_its_Bayes_optimal_penalty(bool noisyClass, double scale, double noise)
+    {
+        // Noise added by a probe (NoisyOutputs) brought no ridge at all, and noisy_linear_regression's
+        // ridge ignored the scale (alpha = noise², where y = scale · x·w + noise needs noise² / scale²).
+        FunctionClass task = noisyClass ? new NoisyLinearRegression(5, noise, scale: scale) : new NoisyOutputs(new LinearRegression(5, scale), noise);
+        var ridge = Assert.Single(task.Baselines().OfType<Ridge>());
+        Assert.Equal(noise * noise / (scale * scale), ridge.Alpha, 12);
+        // Optimal as the posterior mean is: a quarter and four times the penalty err more, on the same prompts.
+        var metrics = new MetricsFile();
+        IPredictor[] ridges = [ridge, new Ridge(ridge.Alpha / 4), new Ridge(ridge.Alpha * 4)];
+        Evaluator.Run([new EvaluationSpec("noisy", task, PromptingStrategy.Standard)], ridges, 11, new EvaluationSettings(NumExamples: 2048, BatchSize: 512), metrics);
+        double Error(IPredictor p) => metrics.Evaluations["noisy"][p.Name].Mean.Skip(1).Sum();
+        Assert.True(Error(ridges[0]) < Error(ridges[1]) && Error(ridges[0]) < Error(ridges[2]),
+            string.Join(", ", ridges.Select(r => $"{r.Name}: {Error(r)}")));
+    }
+
+    [Fact]
+    public void A_noiseless_linear_class_has_no_ridge_until_noise_is_added()
+    {
+        var linear = new LinearRegression(5);
+        Assert.DoesNotContain(linear.Baselines(), b => b is Ridge);
+        Assert.DoesNotContain(linear.BaselinesUnderNoise(0), b => b is Ridge);
+        Assert.Equal("ridge_0.01", Assert.Single(linear.BaselinesUnderNoise(0.1).OfType<Ridge>()).Name);   // not ridge_0.010000000000000002
+        // classes whose outputs are not linear in x keep their own baselines under noise
+        Assert.DoesNotContain(new QuadraticRegression(5).BaselinesUnderNoise(0.5), b => b is Ridge);
     }
 
     [Fact]

@@ -64,6 +64,21 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void The_first_progress_line_waits_for_the_warm_up_before_it_estimates_the_time_left()
+    {
+        // The first line's estimate, from the first step's pace (JIT warm-up), said 41 minutes for a run of 10.
+        var (_, _, _, stdout) = TrainNewRun("r", 30);
+        var lines = stdout.Split('\n').Where(l => l.StartsWith("step ")).ToList();
+        Assert.StartsWith("step 1/30 ", lines[0]);
+        Assert.EndsWith("warming up, time left to follow", lines[0].TrimEnd());
+        // the first estimate comes as soon as there is one: 10 warm-up steps, then 10 timed
+        var estimated = lines.First(l => l.TrimEnd().EndsWith(" left"));
+        Assert.StartsWith($"step {TimeLeft.WarmUpSteps + TimeLeft.MeasuredSteps}/30 ", estimated);
+        Assert.Matches(@"[\d.]+ steps/s  \d\d:\d\d:\d\d left$", estimated.TrimEnd());
+        Assert.StartsWith("step 30/30 ", lines[^1]);
+    }
+
+    [Fact]
     public void Trains_into_a_run_folder_resumes_it_and_evaluates_at_the_end()
     {
         var (dir, config, run, stdout) = TrainNewRun("r", 12);

@@ -48,6 +48,20 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_step_report_numbers_the_step_from_0_as_the_log_does_and_counts_steps_done_from_1_as_icl_prints()
+    {
+        // icl printed "step 1/5000" for the report whose Step is 0: a library user reading Step as
+        // that count was one off. StepsDone is the count; Step stays the log's and checkpoints' number.
+        var run = new RunFolder(Path.Combine(TestPaths.TempDir(), "run"));
+        var reports = new List<StepReport>();
+        using (var trainer = new Trainer(Tiny(3), run)) trainer.Train(onStep: reports.Add);
+        Assert.Equal([0, 1, 2], reports.Select(r => r.Step));
+        Assert.Equal([1, 2, 3], reports.Select(r => r.StepsDone));
+        Assert.Equal(reports[^1].TotalSteps, reports[^1].StepsDone);
+        Assert.Equal(reports.Select(r => r.Step), TrainingLog.Read(run.TrainLogPath).Select(r => r.Step));
+    }
+
+    [Fact]
     public void Same_seed_same_losses_other_seed_other_losses()
     {
         double[] Run(long seed)
