@@ -23,6 +23,20 @@ static class ConsoleTables
         return metrics;
     }
 
+    /// <summary>Several runs of one problem in one pass (<see cref="RunEvaluation.EvaluateRuns"/>); prints the seeds' mean and each seed, and writes each run's figures.</summary>
+    public static IReadOnlyList<MetricsFile> EvaluateRuns(IReadOnlyList<RunFolder> runs, EvaluationRequest request, Device device, bool quiet = false, ExampleColumns? columns = null)
+    {
+        var configs = runs.Select(r => r.LoadConfig()).ToList();
+        var metrics = WithProgress(report => RunEvaluation.EvaluateRuns(runs, request, device, report));
+        foreach (var run in runs) RunPlots.Write(run, relativeToZero: request.WithZero);
+        if (quiet) return metrics;
+        AnsiConsole.MarkupLineInterpolated($"Wrote {string.Join(", ", runs.Select(r => r.MetricsPathFor(request.Step)))}, and each run's figures");
+        var settings = RunPlots.SettingsOf(configs[0], string.Join(", ", runs.Select(r => r.Name)));
+        AnsiConsole.MarkupLine($"The mean of the {runs.Count} runs, then each (the classical learners saw the same prompts in every run):");
+        Print(SeedSpread.Across(metrics, SeedSpread.Labels(configs.Select(c => c.Training.Seed).ToList(), runs.Select(r => r.Name).ToList()), withSeeds: true), request.WithZero ? settings.WithRelativeToZero() : settings, request.Strategies, columns);
+        return metrics;
+    }
+
     public static MetricsFile EvaluateBaselines(EvaluationProblem problem, EvaluationRequest request, string path, ExampleColumns? columns = null)
     {
         var metrics = WithProgress(report => RunEvaluation.EvaluateBaselines(problem, request, path, report));

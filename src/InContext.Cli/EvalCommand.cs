@@ -10,7 +10,7 @@ static class EvalCommand
 {
     public static Command Create()
     {
-        var runDir = new Argument<string?>("run-dir") { Description = "A run folder. Without one, the baselines alone on --task/--n-dims/--points.", Arity = ArgumentArity.ZeroOrOne };
+        var runDir = new Argument<string[]>("run-dir") { Description = "A run folder; several, or a pack's folder, are evaluated in one pass (the baselines once for all). Without one, the baselines alone on --task/--n-dims/--points.", Arity = ArgumentArity.ZeroOrMore };
         var examples = new Option<int>("--examples") { Description = "Prompts per evaluation.", DefaultValueFactory = _ => 1280 };
         var batch = new Option<int>("--batch-size") { Description = "Prompts per batch.", DefaultValueFactory = _ => 64 };
         var strategies = new Option<string[]>("--strategies") { Description = "Evaluations to run (comma-separated; default: all that apply).", AllowMultipleArgumentsPerToken = true };
@@ -35,10 +35,16 @@ static class EvalCommand
             var request = new EvaluationRequest(
                 Lists.Split(p.GetValue(strategies)), Lists.Split(p.GetValue(models)), p.GetValue(recompute),
                 new EvaluationSettings(p.GetValue(examples), p.GetValue(batch), p.GetValue(seed)), p.GetValue(step), p.GetValue(zero));
-            var dir = p.GetValue(runDir);
-            if (dir != null)
+            var dirs = p.GetValue(runDir) ?? [];
+            if (Packs.Resumed(dirs) is { } several)
             {
-                var run = new RunFolder(dir);
+                columns?.Within(EvaluationProblem.Of(several[0].LoadConfig()).NPoints);
+                ConsoleTables.EvaluateRuns(several, request, on, columns: columns);
+                return ExitCodes.Ok;
+            }
+            if (dirs.Length == 1)
+            {
+                var run = new RunFolder(dirs[0]);
                 columns?.Within(EvaluationProblem.Of(run.LoadConfig()).NPoints);
                 ConsoleTables.EvaluateRun(run, request, on, columns: columns);
                 return ExitCodes.Ok;

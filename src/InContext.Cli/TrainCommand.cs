@@ -128,12 +128,11 @@ static class TrainCommand
             AnsiConsole.MarkupLineInterpolated($"Run folders: {string.Join(", ", runs.Select(r => r.Run.Path))}");
             return Code(outcome);
         }
-        var metrics = runs.Select(r => ConsoleTables.EvaluateRun(r.Run, new EvaluationRequest(), device, quiet: true)).ToList();
-        foreach (var (_, run) in runs) RunPlots.Write(run);
+        var metrics = ConsoleTables.EvaluateRuns(runs.Select(r => r.Run).ToList(), new EvaluationRequest(), device, quiet: true);
         var d = first.Model.NDims;
         var n = first.Training.Curriculum.Points.End;
         AnsiConsole.MarkupLine($"[bold]Standard prompts[/], 1280 fresh prompts: the mean of the {runs.Count} seeds, then each seed:");
-        ConsoleTables.Print(SeedSpread.Across(metrics, runs.Select(r => r.Config.Training.Seed).ToList(), withSeeds: true), RunPlots.SettingsOf(first, Path.GetFileName(folder)), ["standard"], n <= 2 * d + 1 ? ExampleColumns.All : null);
+        ConsoleTables.Print(SeedSpread.Across(metrics, SeedSpread.Labels(runs.Select(r => r.Config.Training.Seed).ToList(), runs.Select(r => r.Run.Name).ToList()), withSeeds: true), RunPlots.SettingsOf(first, Path.GetFileName(folder)), ["standard"], n <= 2 * d + 1 ? ExampleColumns.All : null);
         AnsiConsole.MarkupLineInterpolated($"Metrics and figures: each run's metrics.json and plots/ (`icl eval RUN` prints them all)");
         AnsiConsole.MarkupLineInterpolated($"Run folders: {string.Join(", ", runs.Select(r => r.Run.Path))}");
         return ExitCodes.Ok;

@@ -67,14 +67,16 @@ public static class Evaluator
                     var metric = task.Metric(predictions.cpu(), targets).detach();
                     if (!metric.isfinite().all().item<bool>())
                         throw new InputException($"model {p.Name} predicted NaN or infinity on evaluation '{spec.Name}' (prompts {batch * settings.BatchSize + 1}-{batch * settings.BatchSize + size}); "
-                                                 + (p is Models.InContextTransformer ? "its weights may have diverged" : "the inputs may be too large for float32") + "; nothing was written");
+                                                 + (p.Name.StartsWith(Models.InContextTransformer.Id, StringComparison.Ordinal) ? "its weights may have diverged" : "the inputs may be too large for float32") + "; nothing was written");
                     metrics[p.Name].Add(metric.MoveToOuterDisposeScope());
                 }
                 progress?.Invoke(new EvaluationProgress(spec.Name, batch + 1, settings.Batches, ++done, total));
             }
-            using var bootstrap = new Generator(Seeds.Bootstrap(settings.Seed));
             foreach (var p in wanted)
             {
+                // Each model's resamples from the seed afresh: its interval does not depend on which
+                // models were asked before it (a pack's runs share one pass, a file reuses some entries).
+                using var bootstrap = new Generator(Seeds.Bootstrap(settings.Seed));
                 using var all = cat(metrics[p.Name].ToArray(), 0);
                 into.Set(spec.Name, p.Name, Aggregation.Aggregate(all, bootstrap) with { EvaluatedOn = evaluatedOn });
                 foreach (var t in metrics[p.Name]) t.Dispose();

@@ -45,15 +45,41 @@ public static class RunEvaluation
     }
 
     /// <summary>Evaluates a trained run under its lock; writes and returns its metrics.json (metrics_&lt;step&gt;.json for a kept model).</summary>
-    public static MetricsFile EvaluateRun(RunFolder run, EvaluationRequest request, Device? device = null, Action<EvaluationProgress>? progress = null)
+    public static MetricsFile EvaluateRun(RunFolder run, EvaluationRequest request, Device? device = null, Action<EvaluationProgress>? progress = null) =>
+        EvaluateRuns([run], request, device, progress)[0];
+
+    /// <summary>
+    /// Evaluates several trained runs of one problem (a pack's seeds) in one pass, each under its
+    /// lock: the classical learners, which see the same prompts in every run, are computed once
+    /// for all; each run's transformer is asked alone. Writes each run's metrics.json exactly as
+    /// evaluating it alone would, and returns them in order.
+    /// </summary>
+    public static IReadOnlyList<MetricsFile> EvaluateRuns(IReadOnlyList<RunFolder> runs, EvaluationRequest request, Device? device = null, Action<EvaluationProgress>? progress = null)
     {
-        var config = run.LoadConfig();
-        var checkpoint = run.CheckpointPath(request.Step);
-        using var hold = run.Lock("evaluation");
-        var problem = EvaluationProblem.Of(config);
-        using var model = run.LoadModel(device, request.Step);
-        var path = run.MetricsPathFor(request.Step);
-        return Evaluate(problem, model, request, path, Checkpoints.Fingerprint(checkpoint), forRun: true, progress);
+        if (runs.Count == 0) throw new ArgumentException("no run to evaluate", nameof(runs));
+        var problems = runs.Select(r => EvaluationProblem.Of(r.LoadConfig())).ToList();
+        var problem = problems[0];
+        for (var i = 1; i < runs.Count; i++)
+            if (problems[i].Describe() != problem.Describe() || problems[i].NPoints != problem.NPoints)
+                throw new InputException($"{runs[i].Path}: another problem ({problems[i].Describe()}, {problems[i].NPoints} points) than {runs[0].Path}'s ({problem.Describe()}, {problem.NPoints} points); evaluate them one at a time");
+        var locks = new List<IDisposable>();
+        var models = new List<InContextTransformer>();
+        try
+        {
+            foreach (var run in runs)
+            {
+                var checkpoint = run.CheckpointPath(request.Step);
+                locks.Add(run.Lock("evaluation"));
+                models.Add(run.LoadModel(device, request.Step));
+            }
+            var targets = runs.Select((run, i) => new Target(run.MetricsPathFor(request.Step), models[i], Checkpoints.Fingerprint(run.CheckpointPath(request.Step)))).ToList();
+            return Evaluate(problem, targets, request, forRun: true, progress);
+        }
+        finally
+        {
+            foreach (var m in models) m.Dispose();
+            foreach (var l in locks) l.Dispose();
+        }
     }
 
     /// <summary>Evaluates the classical learners alone on a problem; writes and returns the metrics.json at <paramref name="metricsPath"/>.</summary>
@@ -61,32 +87,88 @@ public static class RunEvaluation
     {
         if (request.Models?.Contains(InContextTransformer.Id) == true)
             throw new ParameterException("models", $"'{InContextTransformer.Id}': needs a run folder; without one only baselines are evaluated");
-        return Evaluate(problem, null, request, metricsPath, null, forRun: false, progress);
+        return Evaluate(problem, [new Target(metricsPath, null, null)], request, forRun: false, progress)[0];
     }
 
     /// <summary>The folder a baselines-only evaluation writes to by default: one per problem, so two problems never share a file.</summary>
     public static string DefaultBaselinesFolder(EvaluationProblem problem) =>
         $"baselines-{problem.Task.Name}-d{problem.NDims}-n{problem.NPoints}";
 
-    static MetricsFile Evaluate(EvaluationProblem problem, IPredictor? transformer, EvaluationRequest request, string metricsPath,
-        string? fingerprint, bool forRun, Action<EvaluationProgress>? progress)
+    /// <summary>One metrics.json an evaluation fills: its path, the run's transformer (null: baselines alone) and its checkpoint's fingerprint.</summary>
+    sealed record Target(string MetricsPath, IPredictor? Transformer, string? Fingerprint);
+
+    /// <summary>
+    /// One run's transformer under a name of its own among several runs' (an evaluation holds one
+    /// entry per name); its entries are filed back under <see cref="InContextTransformer.Id"/>.
+    /// </summary>
+    sealed class OneOfSeveral(IPredictor model, int index) : IPredictor
     {
-        AtomicFile.EnsureWritable(metricsPath);
+        public string Name { get; } = $"{InContextTransformer.Id}#{index}";
+        public string DisplayName => model.DisplayName;
+        public Tensor Predict(Tensor xs, Tensor ys) => model.Predict(xs, ys);
+        public Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries) => model.PredictQueries(xs, ys, queries);
+        public Tensor PredictLast(Tensor xs, Tensor ys) => model.PredictLast(xs, ys);
+    }
+
+    static IReadOnlyList<MetricsFile> Evaluate(EvaluationProblem problem, IReadOnlyList<Target> targets, EvaluationRequest request, bool forRun, Action<EvaluationProgress>? progress)
+    {
+        foreach (var t in targets) AtomicFile.EnsureWritable(t.MetricsPath);
         var settings = request.Settings ?? new EvaluationSettings();
         var evaluations = SelectEvaluations(problem, request.Strategies, settings.Seed);
-        var predictors = SelectModels(problem, transformer, request.Models, request.WithZero);
+        var asked = evaluations.Select(e => e.Name).ToHashSet();
+        var keys = targets.Select(t => EvaluationKey.Of(problem, settings, t.Fingerprint)).ToList();
+        var files = targets.Select((t, i) => Reusable(t.MetricsPath, EvaluationKey.ProblemPart(problem, t.Fingerprint), asked, keys[i], request.Recompute, forRun)).ToList();
+        // Each run's models, by the name its file keeps them under; the classical learners are
+        // the same for every run (same problem, same prompts), so they are asked once.
+        var perTarget = targets.Select(t => SelectModels(problem, t.Transformer, request.Models, request.WithZero)).ToList();
+        var predictors = new List<IPredictor>();
+        var owner = new Dictionary<string, (int Target, string Name)?>();   // null: a learner every run shares
+        for (var i = 0; i < targets.Count; i++)
+            foreach (var p in perTarget[i])
+            {
+                if (ReferenceEquals(p, targets[i].Transformer))
+                {
+                    var named = targets.Count == 1 ? p : new OneOfSeveral(p, i);
+                    predictors.Add(named);
+                    owner[named.Name] = (i, p.Name);
+                }
+                else if (owner.TryAdd(p.Name, null)) predictors.Add(p);
+            }
+        // An evaluation's own classical learners that the run's class lacks (noisyLR's ridge for a
+        // noiseless linear run): asked on that evaluation only, unless named with --models.
         var own = request.Models is null or [] ? OwnBaselines(evaluations, predictors) : [];
         var extra = own.Values.SelectMany(b => b).DistinctBy(b => b.Name).ToList();
-        predictors.AddRange(extra);
+        foreach (var b in extra) { predictors.Add(b); owner[b.Name] = null; }
         bool Asks(EvaluationSpec e, IPredictor p) => !extra.Contains(p) || own.TryGetValue(e.Name, out var mine) && mine.Any(b => b.Name == p.Name);
-        var key = EvaluationKey.Of(problem, settings, fingerprint);
-        var file = Reusable(metricsPath, EvaluationKey.ProblemPart(problem, fingerprint), evaluations.Select(e => e.Name).ToHashSet(), key,
-            request.Recompute, forRun);
-        Evaluator.Run(evaluations, predictors, problem.NPoints, settings, file,
-            needed: (e, p) => Asks(e, p) && !(file.Evaluations.TryGetValue(e.Name, out var m) && m.TryGetValue(p.Name, out var s) && s.EvaluatedOn == key),
-            progress: progress, evaluatedOn: key);
-        file.Save(metricsPath);
-        return file;
+        bool Current(int i, string evaluation, string model) =>
+            files[i].Evaluations.TryGetValue(evaluation, out var m) && m.TryGetValue(model, out var s) && s.EvaluatedOn == keys[i];
+        var computed = new MetricsFile();
+        Evaluator.Run(evaluations, predictors, problem.NPoints, settings, computed,
+            needed: (e, p) => Asks(e, p) && (owner[p.Name] is var (i, name) ? !Current(i, e.Name, name) : Enumerable.Range(0, targets.Count).Any(i => !Current(i, e.Name, p.Name))),
+            progress: progress);
+        foreach (var (evaluation, models) in computed.Evaluations)
+            foreach (var (name, stats) in models)
+            {
+                if (owner[name] is var (i, runsName)) files[i].Set(evaluation, runsName, stats with { EvaluatedOn = keys[i] });
+                else for (var i2 = 0; i2 < targets.Count; i2++) files[i2].Set(evaluation, name, stats with { EvaluatedOn = keys[i2] });
+            }
+        for (var i = 0; i < targets.Count; i++) files[i] = InOrder(files[i], evaluations, [.. perTarget[i], .. extra]);
+        for (var i = 0; i < targets.Count; i++) files[i].Save(targets[i].MetricsPath);
+        return files;
+    }
+
+    /// <summary>The file's entries with the asked evaluations and models in the order of <paramref name="evaluations"/> and <paramref name="models"/>, then any others it keeps, as they were.</summary>
+    static MetricsFile InOrder(MetricsFile file, IReadOnlyList<EvaluationSpec> evaluations, IReadOnlyList<IPredictor> models)
+    {
+        var ordered = new MetricsFile();
+        var evaluationOrder = evaluations.Select(e => e.Name).Concat(file.Evaluations.Keys).Distinct();
+        foreach (var evaluation in evaluationOrder)
+        {
+            if (!file.Evaluations.TryGetValue(evaluation, out var entries)) continue;
+            foreach (var model in models.Select(m => m.Name).Concat(entries.Keys).Distinct())
+                if (entries.TryGetValue(model, out var stats)) ordered.Set(evaluation, model, stats);
+        }
+        return ordered;
     }
 
     /// <summary>

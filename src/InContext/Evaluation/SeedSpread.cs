@@ -7,18 +7,19 @@ namespace InContext.Evaluation;
 /// (<c>bootstrap_low</c>, <c>bootstrap_high</c>) spans the seeds, from the lowest seed's mean to the
 /// highest; its <c>std</c> is the seeds' standard deviation (n − 1). An evaluation or model that not
 /// every seed has is left out. With <c>withSeeds</c>, each seed's own entry of the models whose
-/// numbers differ between seeds is kept beside the mean as <c>id@seed=S</c>.
+/// numbers differ between seeds is kept beside the mean as <c>id@label</c> (the label saying
+/// which seed or run, e.g. <c>transformer@seed 2</c>).
 /// </summary>
 public static class SeedSpread
 {
-    /// <summary>The separator of a model id and the seed its entry is of: <c>transformer@seed=2</c>.</summary>
-    public const string SeedMark = "@seed=";
+    /// <summary>The separator of a model id and the label of the seed or run its entry is of: <c>transformer@seed 2</c>.</summary>
+    public const string Mark = "@";
 
-    /// <summary>The seeds' mean and spread of <paramref name="files"/> (one per seed, in the order of <paramref name="seeds"/>).</summary>
-    public static MetricsFile Across(IReadOnlyList<MetricsFile> files, IReadOnlyList<long>? seeds = null, bool withSeeds = false)
+    /// <summary>The seeds' mean and spread of <paramref name="files"/> (one per seed or run, in the order of <paramref name="labels"/>, which <c>withSeeds</c> needs).</summary>
+    public static MetricsFile Across(IReadOnlyList<MetricsFile> files, IReadOnlyList<string>? labels = null, bool withSeeds = false)
     {
         if (files.Count == 0) throw new ArgumentException("no metrics to combine", nameof(files));
-        if (seeds is not null && seeds.Count != files.Count) throw new ArgumentException("one seed per file", nameof(seeds));
+        if (labels is not null && labels.Count != files.Count) throw new ArgumentException("one label per file", nameof(labels));
         var combined = new MetricsFile();
         foreach (var (evaluation, models) in files[0].Evaluations)
             foreach (var model in models.Keys)
@@ -27,11 +28,15 @@ public static class SeedSpread
                 if (entries.Any(e => e is null)) continue;
                 var stats = entries.Select(e => e!).ToList();
                 combined.Set(evaluation, model, Combine(stats));
-                if (withSeeds && seeds is not null && stats.Skip(1).Any(s => !s.Mean.SequenceEqual(stats[0].Mean)))
-                    for (var i = 0; i < stats.Count; i++) combined.Set(evaluation, $"{model}{SeedMark}{seeds[i]}", stats[i]);
+                if (withSeeds && labels is not null && stats.Skip(1).Any(s => !s.Mean.SequenceEqual(stats[0].Mean)))
+                    for (var i = 0; i < stats.Count; i++) combined.Set(evaluation, $"{model}{Mark}{labels[i]}", stats[i]);
             }
         return combined;
     }
+
+    /// <summary>How tables name the runs of <paramref name="seeds"/>: "seed S" when each has its own seed, else by <paramref name="names"/>.</summary>
+    public static IReadOnlyList<string> Labels(IReadOnlyList<long> seeds, IReadOnlyList<string> names) =>
+        seeds.Distinct().Count() == seeds.Count ? seeds.Select(s => $"seed {s}").ToList() : names;
 
     /// <summary>Several seeds' entries of one model as one: mean of means, the seeds' standard deviation, the band from the lowest to the highest.</summary>
     public static PositionStats Combine(IReadOnlyList<PositionStats> seeds)
