@@ -130,14 +130,15 @@ static class SweepCommand
 
     static int Slurm(Sweep sweep, SlurmOptions options, bool dryRun)
     {
-        var runs = SlurmSweep.RunsToSubmit(sweep);
-        if (runs.Count == 0)
+        var packs = SlurmSweep.PacksToSubmit(sweep);
+        var runs = packs.Sum(p => p.Count);
+        if (runs == 0)
         {
             if (!dryRun) SweepFolder.Prepare(sweep);
             Console.WriteLine($"Sweep {sweep.Name}: all {sweep.Runs.Count} runs are evaluated; nothing to submit ({sweep.Folder})");
             return ExitCodes.Ok;
         }
-        var script = SlurmSweep.Script(sweep.Name, sweep.Folder, runs, ThisProgram(), options);
+        var script = SlurmSweep.Script(sweep.Name, sweep.Folder, packs, ThisProgram(), options);
         if (dryRun)
         {
             SweepFolder.Check(sweep);
@@ -147,8 +148,9 @@ static class SweepCommand
         var folder = SweepFolder.Prepare(sweep);
         var path = SlurmSweep.WriteScript(folder.Path, script);
         var job = SlurmSweep.Submit(path);
-        Console.WriteLine($"Submitted batch job {job}: {runs.Count} of {sweep.Runs.Count} runs of sweep {sweep.Name}"
-                          + (runs.Count < sweep.Runs.Count ? $" ({sweep.Runs.Count - runs.Count} already evaluated)" : ""));
+        Console.WriteLine($"Submitted batch job {job}: {runs} of {sweep.Runs.Count} runs of sweep {sweep.Name}"
+                          + (packs.Count < runs ? $" in {packs.Count} array tasks (the seeds of a config train as one pack)" : "")
+                          + (runs < sweep.Runs.Count ? $" ({sweep.Runs.Count - runs} already evaluated)" : ""));
         Console.WriteLine($"Script: {path}");
         Console.WriteLine($"Logs:   {Path.Combine(folder.SlurmPath, $"{job}_<task>.out")}");
         Console.WriteLine($"Status: icl sweep status {Shell.Word(folder.Path)}");

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using InContext.Native;
 using InContext.Storage;
+using InContext.Training;
 
 namespace InContext.Sweeps;
 
@@ -59,33 +60,38 @@ public static class SlurmSweep
     /// <summary>The batch script's file name, in the sweep's <c>slurm/</c> folder.</summary>
     public const string ScriptFileName = "sweep.sbatch";
 
-    /// <summary>The runs a submission covers: those not evaluated yet (all of them before the folder exists).</summary>
-    public static IReadOnlyList<string> RunsToSubmit(Sweep sweep) =>
-        sweep.Runs.Select(r => r.Id).Where(id => !RunProgress.Of(new RunFolder(Path.Combine(sweep.Folder, id))).Evaluated).ToList();
+    /// <summary>
+    /// The runs a submission covers, as array tasks: those not evaluated yet (all of them before the
+    /// folder exists), the runs that differ only in their seed in one task (a pack, <see cref="SeedPacks"/>).
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>> PacksToSubmit(Sweep sweep) =>
+        SeedPacks.Group(sweep.Runs.Where(r => !RunProgress.Of(new RunFolder(Path.Combine(sweep.Folder, r.Id))).Evaluated).Select(r => (r.Config, r.Id)).ToList());
 
     /// <summary>The batch script's path for the sweep in <paramref name="sweepFolder"/>.</summary>
     public static string ScriptPath(string sweepFolder) => Path.Combine(sweepFolder, SweepFolder.SlurmFolderName, ScriptFileName);
 
-    /// <summary>The batch script for <paramref name="runIds"/> of the sweep in <paramref name="sweepFolder"/>.</summary>
-    public static string Script(string sweepName, string sweepFolder, IReadOnlyList<string> runIds, IclProgram icl, SlurmOptions options)
+    /// <summary>The batch script for the sweep in <paramref name="sweepFolder"/>: array task i trains and evaluates the runs of <paramref name="packs"/>[i] (by id) as one pack.</summary>
+    public static string Script(string sweepName, string sweepFolder, IReadOnlyList<IReadOnlyList<string>> packs, IclProgram icl, SlurmOptions options)
     {
-        if (runIds.Count == 0) throw new ArgumentException("a batch script needs at least one run", nameof(runIds));
+        if (packs.Count == 0 || packs.Any(p => p.Count == 0)) throw new ArgumentException("a batch script needs at least one run per task", nameof(packs));
+        if (packs.SelectMany(p => p).FirstOrDefault(id => id.Any(char.IsWhiteSpace)) is { } spaced) throw new ArgumentException($"run id '{spaced}' has a blank", nameof(packs));
         options.Validate();
         var folder = Path.GetFullPath(sweepFolder);
         // #SBATCH lines are split at blanks, and % starts a file name pattern there.
         if (folder.Any(c => char.IsWhiteSpace(c) || c is '%' or '"' or '\'' || char.IsControl(c)))
             throw new ParameterException("out", $"{Printable.Escape(folder, 200)}: Slurm's #SBATCH --output cannot name a folder with blanks, quotes or %; put the sweep elsewhere (--out, or the sweep file's out_dir)");
         var logs = Path.Combine(folder, SweepFolder.SlurmFolderName);
-        var n = options.MaxParallel ?? runIds.Count;
+        var n = options.MaxParallel ?? packs.Count;
         var device = options.Device;
         var s = new StringBuilder();
         s.Append($"""
             #!/bin/bash
-            # Sweep {sweepName}: one Slurm array task per run folder of {folder}.
+            # Sweep {sweepName}: one Slurm array task per run folder of {folder}, the runs that
+            # differ only in their seed in one task, trained together as one pack.
             # Written by `icl sweep --slurm`; submitting the sweep again skips the runs already evaluated.
             # Where each run stands: icl sweep status {Shell.Quote(folder)}
             #SBATCH --job-name={Sanitise("icl-" + sweepName)}
-            #SBATCH --array=0-{runIds.Count - 1}%{n}
+            #SBATCH --array=0-{packs.Count - 1}%{n}
             #SBATCH --ntasks=1
 
             """);
@@ -105,15 +111,18 @@ public static class SlurmSweep
             """);
         foreach (var line in options.Setup ?? []) s.Append(line).Append('\n');
         s.Append($"ICL=({icl.ShellWords})\n");
-        s.Append("RUNS=(\n");
-        foreach (var id in runIds) s.Append("  ").Append(Shell.Quote(id)).Append('\n');
+        // One entry per task: its runs' ids, separated by blanks (an id has none).
+        s.Append("PACKS=(\n");
+        foreach (var pack in packs) s.Append("  ").Append(Shell.Quote(string.Join(" ", pack))).Append('\n');
         s.Append(")\n");
         s.Append($$"""
-            RUN={{Shell.Quote(folder)}}/"${RUNS[$SLURM_ARRAY_TASK_ID]}"
+            read -ra IDS <<< "${PACKS[$SLURM_ARRAY_TASK_ID]}"
+            RUNS=()
+            for id in "${IDS[@]}"; do RUNS+=({{Shell.Quote(folder)}}/"$id"); done
             TASK="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"
             THREADS="${SLURM_CPUS_PER_TASK:-1}"
             export OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" DOTNET_PROCESSOR_COUNT="$THREADS"
-            echo "icl sweep: task $TASK (restart ${SLURM_RESTART_COUNT:-0}) on $(hostname) at $(date '+%F %T'): $RUN"
+            echo "icl sweep: task $TASK (restart ${SLURM_RESTART_COUNT:-0}) on $(hostname) at $(date '+%F %T'): ${RUNS[*]}"
 
             # A SIGTERM for this script (bash would defer it while a command runs in the foreground)
             # is passed on at once to the icl command running in the background.
@@ -121,27 +130,39 @@ public static class SlurmSweep
             stopped=0
             trap 'stopped=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM
 
-            # Runs one icl command; its error output is kept in the run's error.txt (which
-            # `icl sweep status` reads) and copied to this log.
+            # Runs one icl command on the task's runs; its error output is kept in each run's
+            # error.txt (which `icl sweep status` reads) and copied to this log. Exit 3 of a pack's
+            # training means some of its runs diverged: each of those wrote its own error.txt.
+            ERR={{Shell.Quote(logs)}}/"$TASK.err"
             icl() {
-              "${ICL[@]}" "$@" 2>"$RUN/error.txt" &
+              "${ICL[@]}" "$@" 2>"$ERR" &
               child=$!
               wait "$child"; code=$?
               while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done
               child=""
-              cat "$RUN/error.txt" >&2
+              cat "$ERR" >&2
               case $code in
-                0) rm -f "$RUN/error.txt" ;;
-                130|143) ;;
-                *) [ -s "$RUN/error.txt" ] || echo "error: icl $1 exited with code $code (Slurm task $TASK)" >"$RUN/error.txt" ;;
+                0) for run in "${RUNS[@]}"; do rm -f "$run/error.txt"; done ;;
+                3|130|143) ;;
+                *) [ -s "$ERR" ] || echo "error: icl $1 exited with code $code (Slurm task $TASK)" >"$ERR"
+                   for run in "${RUNS[@]}"; do cp "$ERR" "$run/error.txt"; done ;;
               esac
+              rm -f "$ERR"
               return $code
             }
 
-            icl train "$RUN" --no-eval --device {{device}} --threads "$THREADS"
+            icl train "${RUNS[@]}" --no-eval --device {{device}} --threads "$THREADS"
             code=$?
-            if [ $code -eq 0 ] && [ $stopped -eq 0 ]; then
-              icl eval "$RUN" --device {{device}} --threads "$THREADS"
+            if [ $code -eq 3 ] && [ $stopped -eq 0 ]; then
+              # the runs of the pack that did not diverge are trained: evaluate those
+              kept=()
+              for run in "${RUNS[@]}"; do [ -s "$run/error.txt" ] || kept+=("$run"); done
+              RUNS=("${kept[@]}")
+              if [ ${#RUNS[@]} -gt 0 ]; then
+                icl eval "${RUNS[@]}" --device {{device}} --threads "$THREADS" || true
+              fi
+            elif [ $code -eq 0 ] && [ $stopped -eq 0 ]; then
+              icl eval "${RUNS[@]}" --device {{device}} --threads "$THREADS"
               code=$?
             fi
             if [ $stopped -eq 1 ] || [ $code -eq 143 ]; then

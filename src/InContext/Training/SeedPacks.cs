@@ -41,6 +41,27 @@ public static class SeedPacks
         if (twice is not null) throw new InputException($"{twice.Last().Source}: seed {twice.Key} twice in one pack: each seed is one run");
     }
 
+    /// <summary>
+    /// <paramref name="runs"/> in packs: those whose configs differ only in what <see cref="MayDiffer"/>
+    /// allows (a grid's seed axis) together, in the order their first run comes.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<T>> Group<T>(IReadOnlyList<(RunConfig Config, T Item)> runs)
+    {
+        var packs = new List<(RunConfig First, HashSet<long> Seeds, List<T> Items)>();
+        foreach (var (config, item) in runs)
+        {
+            // A seed twice is two runs of one computation (a grid over how often to log, say): not one pack.
+            var pack = packs.FirstOrDefault(p => !p.Seeds.Contains(config.Training.Seed) && config.DifferencesFrom(p.First, [.. MayDiffer]).Count == 0);
+            if (pack.Items is null) packs.Add((config, [config.Training.Seed], [item]));
+            else
+            {
+                pack.Seeds.Add(config.Training.Seed);
+                pack.Items.Add(item);
+            }
+        }
+        return packs.Select(p => (IReadOnlyList<T>)p.Items).ToList();
+    }
+
     /// <summary>The runs of <paramref name="config"/> for each of <paramref name="seeds"/>: the same config with <c>training.seed</c> set (and <c>training.seeds</c> gone).</summary>
     public static IReadOnlyList<RunConfig> Members(RunConfig config, IReadOnlyList<long> seeds)
     {

@@ -31,16 +31,17 @@ public class SweepCommandTests
         (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "2"]);
         Assert.True(code == 4, $"exit {code}: {stdout}\n{stderr}");
         var threads = Math.Max(1, Environment.ProcessorCount / 2);
-        Assert.Contains($"3 runs to do, 2 at a time, {threads} thread{(threads == 1 ? "" : "s")} each on cpu", stdout);
-        Assert.Contains("resume   seed=1 at step 8 of 20", stdout);
-        Assert.Contains("train    seed=2 (20 steps)", stdout);
+        // the seeds 1 and 2 train as one pack (seed 1 rides along until seed 2 reaches its step 8); seed 3, unreadable, on its own
+        Assert.Contains($"3 runs to do in 2 commands (the seeds of a config train as one pack), 2 at a time, {threads} thread{(threads == 1 ? "" : "s")} each on cpu", stdout);
+        Assert.Contains("resume   seed=1, seed=2 packed (seed=1 at step 8, seed=2 at step 0, of 20 steps)", stdout);
+        Assert.Contains("train    seed=3 (20 steps)", stdout);
         Assert.Contains("done     seed=1: 20/20 steps, loss ", stdout);
         Assert.Contains("done     seed=2: 20/20 steps, loss ", stdout);
         Assert.Contains($"FAILED   seed=3: error: {Path.Combine(Run("seed=3"), RunFolder.StateFileName)}: not a PyTorch checkpoint", stdout);
         Assert.Contains("2 of 3 runs evaluated, 1 failed", stdout);
         Assert.Equal(Enumerable.Range(0, 20), TrainingLog.Read(Path.Combine(Run("seed=1"), RunFolder.TrainLogFileName)).Select(r => r.Step));
         var log = File.ReadAllText(Path.Combine(Run("seed=1"), SweepFolder.LogFileName));
-        Assert.Contains($"icl train {Run("seed=1")} ({threads} thread", log);
+        Assert.Contains($"icl train {Run("seed=1")} {Run("seed=2")} ({threads} thread", log);
         Assert.Contains("Resuming", log);
         Assert.Contains("Wrote", log);   // the evaluation's output
         Assert.StartsWith("error: ", File.ReadAllText(Path.Combine(Run("seed=3"), RunFolder.ErrorFileName)));

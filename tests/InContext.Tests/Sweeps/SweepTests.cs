@@ -281,16 +281,16 @@ public class SweepTests
         Assert.Equal("'/usr/share/dotnet/dotnet' '/opt/icl it'\\''s/icl.dll'", icl.ShellWords);
         Assert.Equal(new IclProgram("/opt/icl/icl", []), IclProgram.Of("/opt/icl/icl", "/opt/icl/icl.dll"));
 
-        var script = SlurmSweep.Script("s", "/data/sweeps/s", ["seed=1", "seed=2", "seed=3"], icl,
+        var script = SlurmSweep.Script("s", "/data/sweeps/s", [["seed=1", "seed=2"], ["seed=3"]], icl,
             new SlurmOptions(Partition: "gpu", Time: "1-00:00:00", CpusPerTask: 4, MaxParallel: 2, Device: "cpu", Setup: ["module load cuda"]));
         Assert.StartsWith("#!/bin/bash\n", script);
         foreach (var line in new[]
                  {
-                     "#SBATCH --array=0-2%2", "#SBATCH --cpus-per-task=4", "#SBATCH --partition=gpu", "#SBATCH --time=1-00:00:00",
+                     "#SBATCH --array=0-1%2", "#SBATCH --cpus-per-task=4", "#SBATCH --partition=gpu", "#SBATCH --time=1-00:00:00",
                      "#SBATCH --output=/data/sweeps/s/slurm/%A_%a.out", "#SBATCH --open-mode=append", "#SBATCH --requeue", "#SBATCH --signal=B:TERM@60",
-                     "module load cuda", "ICL=('/usr/share/dotnet/dotnet' '/opt/icl it'\\''s/icl.dll')", "  'seed=2'",
-                     "RUN='/data/sweeps/s'/\"${RUNS[$SLURM_ARRAY_TASK_ID]}\"",
-                     "icl train \"$RUN\" --no-eval --device cpu --threads \"$THREADS\"", "  icl eval \"$RUN\" --device cpu --threads \"$THREADS\"",
+                     "module load cuda", "ICL=('/usr/share/dotnet/dotnet' '/opt/icl it'\\''s/icl.dll')", "  'seed=1 seed=2'", "  'seed=3'",
+                     "read -ra IDS <<< \"${PACKS[$SLURM_ARRAY_TASK_ID]}\"", "for id in \"${IDS[@]}\"; do RUNS+=('/data/sweeps/s'/\"$id\"); done",
+                     "icl train \"${RUNS[@]}\" --no-eval --device cpu --threads \"$THREADS\"", "  icl eval \"${RUNS[@]}\" --device cpu --threads \"$THREADS\"",
                      "    scontrol requeue \"$TASK\"",
                  })
             Assert.Contains(line + "\n", script);
@@ -299,7 +299,7 @@ public class SweepTests
         Assert.True(Array.FindLastIndex(lines, l => l.StartsWith("#SBATCH")) < Array.FindIndex(lines, l => l.Length > 0 && !l.StartsWith('#')));
         Assert.DoesNotContain("--gpus-per-task", script);
 
-        Assert.Equal("out", Assert.Throws<ParameterException>(() => SlurmSweep.Script("s", "/data/my sweeps/s", ["a"], icl, new SlurmOptions())).Parameter);
+        Assert.Equal("out", Assert.Throws<ParameterException>(() => SlurmSweep.Script("s", "/data/my sweeps/s", [["a"]], icl, new SlurmOptions())).Parameter);
         Assert.Equal("time", Assert.Throws<ParameterException>(() => new SlurmOptions(Time: "1 day").Validate()).Parameter);
         Assert.Equal("partition", Assert.Throws<ParameterException>(() => new SlurmOptions(Partition: "a b").Validate()).Parameter);
         Assert.Equal("max_parallel", Assert.Throws<ParameterException>(() => new SlurmOptions(MaxParallel: 0).Validate()).Parameter);
