@@ -53,7 +53,7 @@ public static class RunEvaluation
         var problem = EvaluationProblem.Of(config);
         using var model = run.LoadModel(device, request.Step);
         var path = run.MetricsPathFor(request.Step);
-        return Evaluate(problem, model, request, path, Checkpoints.Fingerprint(checkpoint), forRun: true, progress);
+        return Evaluate(problem, model, request, path, Checkpoints.Fingerprint(checkpoint), forRun: true, progress, RunBaselines.Of(config));
     }
 
     /// <summary>Evaluates the classical learners alone on a problem; writes and returns the metrics.json at <paramref name="metricsPath"/>.</summary>
@@ -69,12 +69,12 @@ public static class RunEvaluation
         $"baselines-{problem.Task.Name}-d{problem.NDims}-n{problem.NPoints}";
 
     static MetricsFile Evaluate(EvaluationProblem problem, IPredictor? transformer, EvaluationRequest request, string metricsPath,
-        string? fingerprint, bool forRun, Action<EvaluationProgress>? progress)
+        string? fingerprint, bool forRun, Action<EvaluationProgress>? progress, IReadOnlyList<IPredictor>? runBaselines = null)
     {
         AtomicFile.EnsureWritable(metricsPath);
         var settings = request.Settings ?? new EvaluationSettings();
         var evaluations = SelectEvaluations(problem, request.Strategies, settings.Seed);
-        var predictors = SelectModels(problem, transformer, request.Models, request.WithZero);
+        var predictors = SelectModels(problem, transformer, request.Models, request.WithZero, runBaselines);
         var key = EvaluationKey.Of(problem, settings, fingerprint);
         var file = Reusable(metricsPath, EvaluationKey.ProblemPart(problem, fingerprint), evaluations.Select(e => e.Name).ToHashSet(), key,
             request.Recompute, forRun);
@@ -122,27 +122,35 @@ public static class RunEvaluation
         return all.Where(e => names.Contains(e.Name)).ToList();
     }
 
-    /// <summary>The transformer (if any) and the task's baselines, or the models named in <paramref name="names"/> (refused as the parameter <c>models</c> when unknown).</summary>
-    public static List<IPredictor> SelectModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names, bool withZero = false)
+    /// <summary>
+    /// The transformer (if any), the task's baselines and the run's own (<see cref="RunBaselines"/>), or
+    /// the models named in <paramref name="names"/> (refused as the parameter <c>models</c> when unknown,
+    /// and <c>dmmse</c> where the run has no task pool).
+    /// </summary>
+    public static List<IPredictor> SelectModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names, bool withZero = false,
+        IReadOnlyList<IPredictor>? runBaselines = null)
     {
         if (withZero && problem.Task.HigherIsBetter)
             throw new ParameterException("relative_to_zero", $": {problem.Task.MetricName} is not an error; only errors are measured against predicting 0");
-        var chosen = SelectNamedModels(problem, transformer, names);
+        var chosen = SelectNamedModels(problem, transformer, names, runBaselines ?? []);
         if (withZero && chosen.All(p => p.Name != ZeroPredictor.Id)) chosen.Add(new ZeroPredictor());
         return chosen;
     }
 
-    static List<IPredictor> SelectNamedModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names)
+    static List<IPredictor> SelectNamedModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names, IReadOnlyList<IPredictor> runBaselines)
     {
         var defaults = new List<IPredictor>();
         if (transformer != null) defaults.Add(transformer);
         defaults.AddRange(problem.Task.Baselines());
+        defaults.AddRange(runBaselines);
         if (names is null || names.Count == 0) return defaults;
         var chosen = new List<IPredictor>();
         foreach (var n in names)
         {
             if (n == InContextTransformer.Id)
                 chosen.Add(transformer ?? throw new ParameterException("models", $"'{n}': needs a run folder"));
+            else if (n == DiscreteMmse.Id && defaults.All(p => p.Name != n))
+                throw new ParameterException("models", $"'{n}': the posterior mean over a run's task pool: needs a run trained with num_tasks on a linear task");
             else
                 chosen.Add(defaults.FirstOrDefault(p => p.Name == n) ?? Learners.TryCreate(n)
                            ?? throw new ParameterException("models", $"'{n}': unknown model (valid: {(transformer != null ? InContextTransformer.Id + ", " : "")}{string.Join(", ", Learners.Ids)})"));
