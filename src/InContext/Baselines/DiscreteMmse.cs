@@ -52,8 +52,8 @@ public sealed class DiscreteMmse : Baseline, ILinearLearner
     /// <inheritdoc/>
     public override string DisplayName => Display;
 
-    /// <summary>Prompts per block of the posterior, so that <c>[prompts, n, K]</c> stays near 16M numbers for a pool of 2¹⁴.</summary>
-    const long BlockElements = 1L << 24;
+    /// <summary>Prompts per block of the posterior, so that each <c>[prompts, n, K]</c> tensor stays near 4M numbers (32 MB) for a pool of 2¹⁴.</summary>
+    const long BlockElements = 1L << 22;
 
     /// <inheritdoc/>
     public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
