@@ -95,4 +95,27 @@ public class IdentifyTests
         Assert.Equal("queries", e.Parameter);
         Assert.Contains("at least 2 × the 4 active dims = 8", e.Message);
     }
+
+    [Fact]
+    public void The_library_snippet_of_the_docs_runs_on_a_run_folder()
+    {
+        // docs/algorithms.md, "From C#", on the small probing run with few prompts
+        var run = new Storage.RunFolder(InContext.Tests.Probing.ProbingRun.Dir);
+        var settings = new IdentifySettings(new EvaluationSettings(NumExamples: 32));
+        var result = InContext.Identification.Identify.Run(run, new InContext.Probing.ProbeOptions(), settings);
+        Assert.Equal(7, result.Positions);
+        Assert.NotNull(result.ClosestBySpd(4).Id);
+        Assert.InRange(result.RSquared![4], -1, 1);
+        var files = IdentificationFigures.Write(result, run.Name, Path.Combine(TestPaths.TempDir(), "identify"));
+        Assert.Equal(5, files.Count);
+        var sweep = InContext.Probing.ShiftSweep.Parse("scale_x", "0.5:2:3");
+        var swept = InContext.Identification.Identify.Sweep(run, sweep, new InContext.Probing.ProbeOptions(), settings);
+        Assert.Equal([0.5, 1, 2], swept.Select(s => s.Value));
+        // a sweep's point is the single identification at that value: the same prompts, the same numbers
+        var single = InContext.Identification.Identify.Run(run, new InContext.Probing.ProbeOptions(ScaleX: 2), settings);
+        Assert.Equal(single.RSquared, swept[2].Result.RSquared);
+        Assert.Equal(single.Learners[0].Spd, swept[2].Result.Learners[0].Spd);
+        var probes = LayerProbes.Run(run, new LayerProbeSettings(TrainPrompts: 64, TestPrompts: 16));
+        Assert.Equal(3, probes.RSquared.Length);   // the embedding and two blocks
+    }
 }
