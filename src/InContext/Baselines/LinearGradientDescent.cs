@@ -16,7 +16,7 @@ namespace InContext.Baselines;
 /// of <c>w ← w − η(Hw − Xᵀy / k)</c> and costs one eigendecomposition per prefix whatever T.
 /// </para>
 /// </summary>
-public sealed class LinearGradientDescent : Baseline, ILinearLearner
+public sealed class LinearGradientDescent : PrefixLinearLearner
 {
     /// <summary>Gradient descent from zero for <paramref name="steps"/> steps at <paramref name="rate"/> / λ_max.</summary>
     /// <param name="steps">Steps, at least 1.</param>
@@ -54,31 +54,8 @@ public sealed class LinearGradientDescent : Baseline, ILinearLearner
     /// <inheritdoc/>
     public override string DisplayName => $"GD from 0 ({Steps} step{(Steps == 1 ? "" : "s")}, rate {Rate.ToString(CultureInfo.InvariantCulture)})";
 
-    /// <inheritdoc/>
-    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
-    {
-        var (b, n, _) = CheckShapes(xs, ys, queries);
-        using var scope = NewDisposeScope();
-        var x = xs.detach().to(CPU).to(float64);
-        var y = ys.detach().to(CPU).to(float64);
-        var q = queries.detach().to(CPU).to(float64);
-        var predictions = new Tensor[n];
-        predictions[0] = zeros(b, dtype: float64);
-        for (int i = 1; i < n; i++)
-            predictions[i] = q.narrow(1, i, 1).bmm(Fit(x.narrow(1, 0, i), y.narrow(1, 0, i)).unsqueeze(-1)).reshape(b);
-        return stack(predictions, 1).to(float32).to(xs.device).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>w after <see cref="Steps"/> steps from 0 on each prompt's k pairs (0 for k = 0), <c>[b, d]</c> float64 on the CPU.</summary>
-    public Tensor Weights(Tensor xs, Tensor ys)
-    {
-        using var scope = NewDisposeScope();
-        if (xs.shape[1] == 0) return zeros(xs.shape[0], xs.shape[2], dtype: float64).MoveToOuterDisposeScope();
-        return Fit(xs.detach().to(CPU).to(float64), ys.detach().to(CPU).to(float64)).MoveToOuterDisposeScope();
-    }
-
     /// <summary>The closed form of T steps, <c>[b, d]</c>, from <paramref name="x"/> <c>[b, k, d]</c> and <paramref name="y"/> <c>[b, k]</c> (k ≥ 1, float64).</summary>
-    Tensor Fit(Tensor x, Tensor y)
+    protected override Tensor Fit(Tensor x, Tensor y)
     {
         var k = x.shape[1];
         var xt = x.transpose(1, 2);
