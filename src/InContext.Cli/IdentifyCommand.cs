@@ -89,7 +89,7 @@ static class IdentifyCommand
             var figure = Path.Combine(dir, $"r2_{range.Parameter}.png");
             FigureExport.Save(new ScottPlot.Multiplot(IdentificationFigures.RSquaredSweep(run.Name, option[2..], results, ks, range.IsGeometric)), figure);
         }
-        AtomicFile.WriteAllText(Path.Combine(dir, $"sweep_{range.Parameter}.md"), $"{table.Caption}\n\n{table.Markdown()}");
+        AtomicFile.WriteAllText(Path.Combine(dir, $"sweep_{range.Parameter}.md"), table.Markdown(withCaption: true));
         Console.WriteLine($"Figures and tables: {Path.GetFullPath(dir)} (one folder per value, r2_{range.Parameter}.png, sweep_{range.Parameter}.md)");
     }
 

@@ -71,8 +71,7 @@ public static class IdentificationFigures
         var csv = Path.Combine(outDir, "identify.csv");
         AtomicFile.WriteAllText(csv, result.Csv());
         var table = Path.Combine(outDir, "identify.md");
-        var view = result.Table(runName);
-        AtomicFile.WriteAllText(table, $"{view.Caption}\n\n{view.Markdown()}");
+        AtomicFile.WriteAllText(table, result.Table(runName).Markdown(withCaption: true));
         return [.. files, csv, table];
     }
 

@@ -70,8 +70,7 @@ public sealed record LayerProbeResult(string Task, int Examples, int TrainPrompt
         var (png, csv, md) = (Path.Combine(outDir, "probe_layers.png"), Path.Combine(outDir, "probe_layers.csv"), Path.Combine(outDir, "probe_layers.md"));
         FigureExport.Save(new Multiplot(Figure(runName)), png);
         AtomicFile.WriteAllText(csv, Csv());
-        var table = Table(runName);
-        AtomicFile.WriteAllText(md, $"{table.Caption}\n\n{table.Markdown()}");
+        AtomicFile.WriteAllText(md, Table(runName).Markdown(withCaption: true));
         return [png, csv, md];
     }
 }

@@ -83,8 +83,7 @@ public static class TaskDiversity
         foreach (var r in Ordered(rows))
             text.AppendLine(FormattableString.Invariant($"\"{r.Run}\",{r.NumTasks?.ToString(CultureInfo.InvariantCulture) ?? ""},{r.Seed},{r.ModelError:G6},{r.SpdToDmmse:G6},{r.SpdToGaussianBayes:G6},{r.GaussianBayes},{r.Closest}"));
         AtomicFile.WriteAllText(csv, text.ToString());
-        var table = Table(rows);
-        AtomicFile.WriteAllText(md, $"{table.Caption}\n\n{table.Markdown()}");
+        AtomicFile.WriteAllText(md, Table(rows).Markdown(withCaption: true));
         return [png, csv, md];
     }
 
