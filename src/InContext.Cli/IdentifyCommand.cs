@@ -26,6 +26,7 @@ static class IdentifyCommand
         var outDir = new Option<string?>("--out") { Description = "Folder for the figures and tables (default: RUN_DIR/identify, or SWEEP_DIR/identify, or ./identify for several folders)." };
         var device = Devices.Option();
         var k = Lists.ExamplesOption();
+        k.Description = "Numbers of in-context examples the table shows: 'all' (from 0), or a list such as 0,1,5 (default: every one; for a swept shift 1, d/2, d and 2d).";
         var cmd = new Command("identify", "Which learning algorithm the run's transformer runs in context (Akyürek et al. 2023): for each number of examples k, the squared prediction "
                                           + "difference (SPD) to least squares, ridge (a grid of penalties with the Bayes-optimal one), gradient descent from 0 (a grid of steps and rates), "
                                           + "3-NN, averaging and, for runs with num_tasks, dMMSE over the run's task pool; for linear tasks the implicit weights ŵ fitted to its answers, "
