@@ -74,6 +74,15 @@ static class ConsoleTables
         return result;
     }
 
+    /// <summary>A table of text (<see cref="ReportTable"/>) on the console, its caption as the title.</summary>
+    public static void Print(ReportTable table)
+    {
+        var view = new Table().Title(Markup.Escape(table.Caption));
+        foreach (var header in table.Header) view.AddColumn(Markup.Escape(header));
+        foreach (var row in table.Rows) view.AddRow(row.Select(Markup.Escape).ToArray());
+        AnsiConsole.Write(view);
+    }
+
     /// <summary>
     /// One table per evaluation (<see cref="ErrorTable"/>, as the report shows it): the normalised
     /// error at telling numbers of examples (1, d/2, d, 2d, the last) or at <paramref name="columns"/>,

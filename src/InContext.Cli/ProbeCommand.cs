@@ -14,20 +14,7 @@ static class ProbeCommand
     public static Command Create()
     {
         var runDir = new Argument<string>("run-dir") { Description = "A run folder." };
-        var task = new Option<string?>("--task") { Description = "Another function class than the run's (e.g. quadratic_regression for a linear model)." };
-        var strategy = new Option<string?>("--strategy") { Description = $"Prompting strategy: {string.Join(", ", PromptingStrategy.All.Select(s => s.Name))}." };
-        // The shifts: a value, or one of them a range START:END:COUNT (a sweep; scales and skew spaced geometrically).
-        var swept = new (string Parameter, Option<string?> Option)[]
-        {
-            ("points", new("--points") { Description = "Points per prompt (default: those the run trained on, its curriculum's at its last step; at most n_positions)." }),
-            ("n_dims", new("--n-dims") { Description = "Active input dims, the rest zero-padded (default: those the run trained on, its curriculum's at its last step; at most n_dims)." }),
-            ("scale_x", new("--scale-x") { Description = "Scale inputs by C (through a random rotation, as eval's scale-x=C)." }),
-            ("scale_y", new("--scale-y") { Description = "The task's output scale C (as eval's scale-y=C)." }),
-            ("noise", new("--noise") { Description = "Add N(0, S²) noise to every output (examples and targets)." }),
-            ("bias", new("--bias") { Description = "Add B to every active input coordinate." }),
-            ("skew", new("--skew") { Description = "Skew the input covariance to condition number K (eigenvalues 1 down to 1/K)." }),
-            ("off_span", new("--off-span") { Description = "Move each query off the span of the earlier examples: 0 in it, 1 orthogonal to it." }),
-        };
+        var shifts = new ShiftOptions();
         var examples = new Option<int>("--examples") { Description = "Prompts to evaluate.", DefaultValueFactory = _ => 1280 };
         var models = new Option<string[]>("--models") { Description = "Models, by id (default: the transformer and the probed task's baselines).", AllowMultipleArgumentsPerToken = true };
         var plot = new Option<string?>("--plot") { Description = "Write the figure to this .png or .svg file." };
@@ -39,24 +26,21 @@ static class ProbeCommand
         var cmd = new Command("probe", "Evaluate a run's transformer and the baselines under one distribution shift given here; prints the error table. "
                                        + "One shift given as START:END:COUNT (e.g. --scale-x 0.25:4:9) is swept: a probe at each value, errors relative to predicting 0 after d and 2d examples (or those of --k). "
                                        + "Scales and skew are spaced geometrically (0.25:4:5 is 0.25, 0.5, 1, 2, 4), the others evenly.")
-            { runDir, task, strategy, examples, models, plot, seed, step, device, k, zero };
-        foreach (var (_, option) in swept) cmd.Options.Add(option);
+            { runDir, shifts.Task, shifts.Strategy, examples, models, plot, seed, step, device, k, zero };
+        shifts.AddSwept(cmd);
         cmd.SetAction(p =>
         {
             if (p.GetValue(examples) < 1) throw new ParameterException("examples", $"{p.GetValue(examples)}: must be at least 1");
             if (p.GetValue(plot) is { } figure) Probe.PlotFormat(figure);
             var columns = Lists.Examples(p.GetValue(k));
-            var sweeps = swept.Where(s => p.GetValue(s.Option) is not null).Select(s => ShiftSweep.Parse(s.Parameter, p.GetValue(s.Option)!)).ToList();
-            var ranges = sweeps.Where(s => s.IsRange).ToList();
-            if (ranges.Count > 1) throw new ParameterException(ranges[1].Parameter, "is a range too; a probe sweeps one shift at a time");
-            var shift = sweeps.Where(s => !s.IsRange).Aggregate(new ProbeOptions(p.GetValue(task), Strategy: p.GetValue(strategy)), (o, s) => s.Apply(o, s.Values[0]));
+            var (shift, range) = shifts.Parse(p, "a probe");
             var run = new RunFolder(p.GetValue(runDir)!);
             var settings = new EvaluationSettings(p.GetValue(examples), Seed: p.GetValue(seed));
             var device0 = Devices.Parse(p.GetValue(device));
-            if (ranges.Count == 1)
+            if (range is not null)
             {
-                columns?.Within(ranges[0].FewestPoints(run.LoadConfig(), shift, settings.Seed));   // refused before any work
-                Sweep(run, ranges[0], shift, settings, Lists.Split(p.GetValue(models)), device0, p.GetValue(step), p.GetValue(plot), columns);
+                columns?.Within(range.FewestPoints(run.LoadConfig(), shift, settings.Seed));   // refused before any work
+                Sweep(run, range, shift, settings, Lists.Split(p.GetValue(models)), device0, p.GetValue(step), p.GetValue(plot), columns);
                 return ExitCodes.Ok;
             }
             columns?.Within(Probe.Build(run.LoadConfig(), shift, settings.Seed).problem.NPoints);   // refused before any work

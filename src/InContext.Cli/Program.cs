@@ -20,6 +20,8 @@ root.Subcommands.Add(PlotCommands.Report());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ProbeCommand.Create());
 root.Subcommands.Add(LimitsCommand.Create());
+root.Subcommands.Add(IdentifyCommand.Create());
+root.Subcommands.Add(ProbeLayersCommand.Create());
 root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());

@@ -42,6 +42,33 @@ public interface IPredictor
     }
 
     /// <summary>
+    /// Many queries of one context: entry <c>[p, m]</c> predicts <paramref name="queries"/>
+    /// <c>[b, M, d]</c> entry <c>[p, m]</c> from all <c>k</c> pairs of prompt <c>p</c>
+    /// (<paramref name="xs"/> <c>[b, k, d]</c>, <paramref name="ys"/> <c>[b, k]</c>; k may be 0), as
+    /// position <c>k</c> of a prompt of those pairs then the query would be read. The default builds
+    /// that prompt for every query (through <see cref="PredictLast"/>); the transformer and the linear
+    /// learners answer all queries of a context at once.
+    /// </summary>
+    Tensor PredictAtContext(Tensor xs, Tensor ys, Tensor queries)
+    {
+        using var scope = NewDisposeScope();
+        var (b, k, m, d) = (xs.shape[0], xs.shape[1], queries.shape[1], xs.shape[2]);
+        var contextXs = xs.unsqueeze(1).expand(b, m, k, d).reshape(b * m, k, d);
+        var prompts = cat(new[] { contextXs, queries.reshape(b * m, 1, d).to(xs.dtype) }, 1);
+        // The query's y is unknown; position k never reads it.
+        var promptYs = cat(new[] { ys.unsqueeze(1).expand(b, m, k).reshape(b * m, k), zeros(b * m, 1, dtype: ys.dtype, device: ys.device) }, 1);
+        // In parts, so the per-query prompts of a long context stay a bounded size.
+        const long PromptsPerCall = 4096;
+        var parts = new List<Tensor>();
+        for (long start = 0; start < b * m; start += PromptsPerCall)
+        {
+            var count = Math.Min(PromptsPerCall, b * m - start);
+            parts.Add(PredictLast(prompts.narrow(0, start, count), promptYs.narrow(0, start, count)));
+        }
+        return cat(parts.ToArray(), 0).view(b, m).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Predicts, for every position <c>i</c>, the query <c>queries[:, i]</c> from the first
     /// <c>i</c> pairs of (<paramref name="xs"/>, <paramref name="ys"/>): the prompting strategies
     /// whose queries differ from the in-context points. The default makes one prompt per

@@ -29,6 +29,9 @@ public static class Seeds
     /// <summary>The bootstrap resamples of an evaluation.</summary>
     public static ulong Bootstrap(long seed) => Mix(seed, -1);
 
+    /// <summary>The fresh query points at which <c>identify</c> reads a model's function after the contexts of evaluation batch <paramref name="batch"/>.</summary>
+    public static ulong ImplicitWeightQueries(long seed, long batch) => Mix(seed, -3 - batch);
+
     /// <summary>The random input transformations of an evaluation (half subspace, skewed, scale-x).</summary>
     public static ulong InputTransformations(long seed) => (ulong)seed + 12345;
 }

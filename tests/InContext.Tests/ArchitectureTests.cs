@@ -7,7 +7,7 @@ namespace InContext.Tests;
 public partial class ArchitectureTests
 {
     /// <summary>Bottom to top; a namespace may use only those before it (the core, <c>InContext</c>, is below all).</summary>
-    static readonly string[] Layers = ["Native", "Storage", "Yaml", "Sampling", "Baselines", "Tasks", "Config", "Models", "Interop", "Training", "Evaluation", "Reports", "Probing", "Findings", "Sweeps"];
+    static readonly string[] Layers = ["Native", "Storage", "Yaml", "Sampling", "Baselines", "Tasks", "Config", "Models", "Interop", "Training", "Evaluation", "Reports", "Probing", "Identification", "Findings", "Sweeps"];
 
     static IEnumerable<string> LibrarySources() =>
         Directory.EnumerateFiles(Path.Combine(TestPaths.RepoRoot, "src", "InContext"), "*.cs", SearchOption.AllDirectories)

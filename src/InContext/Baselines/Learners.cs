@@ -28,6 +28,7 @@ public static class Learners
         Fixed(LogisticRegressionLearner.Id, () => new LogisticRegressionLearner()),
         WithParameter("ridge_<alpha>", "ridge_", PositiveReal, a => new Ridge(a)),
         Fixed(ZeroPredictor.Id, () => new ZeroPredictor()),
+        new("gd_<steps>_<rate>", LinearGradientDescent.TryParse),
     ];
 
     /// <summary>The ids <see cref="Create"/> accepts, patterns with their parameter in angle brackets.</summary>
@@ -40,8 +41,11 @@ public static class Learners
     public static IPredictor Create(string id) =>
         TryCreate(id) ?? throw new ParameterException("models", $"'{id}': unknown model (valid: {string.Join(", ", Ids)})");
 
-    /// <summary>The name figures and tables show for a learner's id; an id no learner has (the paper's own names) shows as it is.</summary>
-    public static string DisplayName(string id) => TryCreate(id)?.DisplayName ?? id;
+    /// <summary>
+    /// The name figures and tables show for a learner's id (dMMSE's too, which needs a run's task pool
+    /// and so is not made from its id here); an id no learner has (the paper's own names) shows as it is.
+    /// </summary>
+    public static string DisplayName(string id) => TryCreate(id)?.DisplayName ?? (id == DiscreteMmse.Id ? DiscreteMmse.Display : id);
 
     static Entry Fixed(string id, Func<IPredictor> create) => new(id, s => s == id ? create() : null);
 

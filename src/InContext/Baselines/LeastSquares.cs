@@ -20,7 +20,7 @@ namespace InContext.Baselines;
 /// minimum-norm answer is 0.019).
 /// </para>
 /// </summary>
-public sealed class LeastSquares : Baseline
+public sealed class LeastSquares : PrefixLinearLearner
 {
     /// <summary>The identifier, <c>least_squares</c>.</summary>
     public const string Id = "least_squares";
@@ -29,30 +29,20 @@ public sealed class LeastSquares : Baseline
     /// <inheritdoc/>
     public override string DisplayName => "Least Squares";
 
-    /// <inheritdoc/>
-    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
+    /// <summary>The minimum-norm least-squares w, <c>[b, d]</c>.</summary>
+    protected override Tensor Fit(Tensor x, Tensor y)
     {
-        var (b, n, _) = CheckShapes(xs, ys, queries);
-        using var scope = NewDisposeScope();
-        var x = xs.detach().to(CPU).to(float64);
-        var y = ys.detach().to(CPU).to(float64).unsqueeze(-1);
-        var q = queries.detach().to(CPU).to(float64);
-        var eps = finfo(xs.dtype).eps;
-        var predictions = new Tensor[n];
-        predictions[0] = zeros(b, dtype: float64);
-        for (int i = 1; i < n; i++)
-        {
-            var (context, query) = (x.narrow(1, 0, i), q.narrow(1, i, 1));
-            // libtorch's gelsy keeps its column-pivot array (JPVT) uninitialised, so stale entries pin
-            // columns in place; a pinned all-zero column (zero-padded dims, as the curriculum and
-            // `icl predict` make) then makes it misjudge the rank and return a wrong solution, at
-            // random (pytorch/pytorch#71222, #92537). The minimum-norm solution gives such columns
-            // weight 0, so solving without them is the same solution, and safe.
-            var used = context.abs().amax(new long[] { 0, 1 }).nonzero().view(-1);
-            if (used.shape[0] < x.shape[2]) (context, query) = (context.index_select(2, used), query.index_select(2, used));
-            var (w, _, _, _) = linalg.lstsq(context, y.narrow(1, 0, i), rcond: eps * Math.Max(i, context.shape[2]));   // [b, d, 1]
-            predictions[i] = query.bmm(w).reshape(b);
-        }
-        return stack(predictions, 1).to(float32).to(xs.device).MoveToOuterDisposeScope();
+        // libtorch's gelsy keeps its column-pivot array (JPVT) uninitialised, so stale entries pin
+        // columns in place; a pinned all-zero column (zero-padded dims, as the curriculum and
+        // `icl predict` make) then makes it misjudge the rank and return a wrong solution, at
+        // random (pytorch/pytorch#71222, #92537). The minimum-norm solution gives such columns
+        // weight 0, so solving without them and putting 0 there is the same solution, and safe.
+        var used = x.abs().amax(new long[] { 0, 1 }).nonzero().view(-1);
+        // Prompts are float32: that is the precision the rank is judged at.
+        var rcond = finfo(float32).eps * Math.Max(x.shape[1], used.shape[0]);
+        if (used.shape[0] == x.shape[2]) return linalg.lstsq(x, y.unsqueeze(-1), rcond: rcond).Solution.squeeze(-1);
+        var weights = zeros(x.shape[0], x.shape[2], dtype: float64);
+        if (used.shape[0] == 0) return weights;   // every input 0: nothing to fit, the minimum norm is 0
+        return weights.index_copy_(1, used, linalg.lstsq(x.index_select(2, used), y.unsqueeze(-1), rcond: rcond).Solution.squeeze(-1));
     }
 }

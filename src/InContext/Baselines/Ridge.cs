@@ -9,7 +9,7 @@ namespace InContext.Baselines;
 /// Bayes-optimal predictor for <c>noisy_linear_regression</c> (and, as α → 0, least squares).
 /// Batched over prompts, one solve per position, in float64 on the CPU as least squares.
 /// </summary>
-public sealed class Ridge : Baseline
+public sealed class Ridge : PrefixLinearLearner
 {
     /// <summary>Ridge regression with penalty <paramref name="alpha"/>.</summary>
     /// <param name="alpha">The L2 penalty α, positive and finite (the noise variance for the Bayes-optimal predictor).</param>
@@ -29,23 +29,11 @@ public sealed class Ridge : Baseline
     /// <inheritdoc/>
     public override string DisplayName => $"Ridge (alpha={Alpha.ToString(CultureInfo.InvariantCulture)})";
 
-    /// <inheritdoc/>
-    public override Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries)
+    /// <summary><c>(XᵀX + αI)⁻¹Xᵀy</c>, <c>[b, d]</c>.</summary>
+    protected override Tensor Fit(Tensor x, Tensor y)
     {
-        var (b, n, d) = CheckShapes(xs, ys, queries);
-        using var scope = NewDisposeScope();
-        var x = xs.detach().to(CPU).to(float64);
-        var y = ys.detach().to(CPU).to(float64).unsqueeze(-1);
-        var q = queries.detach().to(CPU).to(float64);
-        var penalty = eye(d, dtype: float64).mul_(Alpha);
-        var predictions = new Tensor[n];
-        predictions[0] = zeros(b, dtype: float64);
-        for (int i = 1; i < n; i++)
-        {
-            var context = x.narrow(1, 0, i);
-            var w = linalg.solve(context.transpose(1, 2).bmm(context) + penalty, context.transpose(1, 2).bmm(y.narrow(1, 0, i)));
-            predictions[i] = q.narrow(1, i, 1).bmm(w).reshape(b);
-        }
-        return stack(predictions, 1).to(float32).to(xs.device).MoveToOuterDisposeScope();
+        using var penalty = eye(x.shape[2], dtype: float64).mul_(Alpha);
+        var xt = x.transpose(1, 2);
+        return linalg.solve(xt.bmm(x) + penalty, xt.bmm(y.unsqueeze(-1))).squeeze(-1);
     }
 }

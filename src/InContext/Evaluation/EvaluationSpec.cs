@@ -21,6 +21,23 @@ public sealed record EvaluationSpec(
 {
     /// <summary>The input dims that carry values.</summary>
     public int Dims => ActiveDims ?? Task.NDims;
+
+    /// <summary>Inputs <c>[count, nPoints, d]</c> as this evaluation draws them (transformed, the inactive dims zeroed).</summary>
+    public Tensor SampleInputs(int nPoints, int count, Generator generator) =>
+        new GaussianSampler(Task.NDims, InputScale, InputBias).Sample(nPoints, count, generator, ActiveDims);
+
+    /// <summary>
+    /// <paramref name="count"/> prompts of <paramref name="nPoints"/> points from <paramref name="generator"/>,
+    /// in the one order every evaluation draws them: inputs, the strategy's queries, functions, outputs,
+    /// the queries' targets. So one seed gives the same prompts to every model and every use.
+    /// </summary>
+    public PromptBatch Draw(int nPoints, int count, Generator generator)
+    {
+        var (xs, queries) = Strategy.Build(SampleInputs(nPoints, count, generator), generator);
+        var functions = Task.SampleFunctions(count, generator, Dims);
+        var ys = Task.Evaluate(functions, xs, generator);
+        return new PromptBatch(xs, ys, queries, queries is null ? ys : Task.Evaluate(functions, queries, generator), functions);
+    }
 }
 
 /// <summary>The paper's evaluations for a run (eval.py's <c>build_evals</c>), from what the task says applies to it.</summary>

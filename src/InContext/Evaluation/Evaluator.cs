@@ -1,4 +1,3 @@
-using InContext.Sampling;
 using static TorchSharp.torch;
 
 namespace InContext.Evaluation;
@@ -8,6 +7,9 @@ public sealed record EvaluationSettings(int NumExamples = 1280, int BatchSize = 
 {
     /// <summary>The number of batches, the last one possibly short.</summary>
     public int Batches => (NumExamples + BatchSize - 1) / BatchSize;
+
+    /// <summary>The prompts in batch <paramref name="batch"/>: the batch size, or what is left for the last.</summary>
+    public int Size(int batch) => Math.Min(BatchSize, NumExamples - batch * BatchSize);
 }
 
 /// <summary>Progress of an evaluation, for bars: one tick per (evaluation, batch).</summary>
@@ -50,23 +52,17 @@ public static class Evaluator
             if (wanted.Count == 0) { done += settings.Batches; continue; }
             var metrics = wanted.ToDictionary(p => p.Name, _ => new List<Tensor>());
             var task = spec.Task;
-            var sampler = new GaussianSampler(task.NDims, spec.InputScale, spec.InputBias);
             for (var batch = 0; batch < settings.Batches; batch++)
             {
                 using var scope = NewDisposeScope();
-                var size = Math.Min(settings.BatchSize, settings.NumExamples - batch * settings.BatchSize);
                 using var g = new Generator(Seeds.Batch(settings.Seed, batch));
-                var sampled = sampler.Sample(nPoints, size, g, spec.ActiveDims);
-                var (xs, queries) = spec.Strategy.Build(sampled, g);
-                using var functions = task.SampleFunctions(size, g, spec.Dims);
-                var ys = task.Evaluate(functions, xs, g);
-                var targets = queries is null ? ys : task.Evaluate(functions, queries, g);
+                using var prompts = spec.Draw(nPoints, settings.Size(batch), g);
                 foreach (var p in wanted)
                 {
-                    var predictions = queries is null ? p.Predict(xs, ys) : p.PredictQueries(xs, ys, queries);
-                    var metric = task.Metric(predictions.cpu(), targets).detach();
+                    var predictions = prompts.Predict(p);
+                    var metric = task.Metric(predictions.cpu(), prompts.Targets).detach();
                     if (!metric.isfinite().all().item<bool>())
-                        throw new InputException($"model {p.Name} predicted NaN or infinity on evaluation '{spec.Name}' (prompts {batch * settings.BatchSize + 1}-{batch * settings.BatchSize + size}); "
+                        throw new InputException($"model {p.Name} predicted NaN or infinity on evaluation '{spec.Name}' (prompts {batch * settings.BatchSize + 1}-{batch * settings.BatchSize + settings.Size(batch)}); "
                                                  + (p.Name.StartsWith(Models.InContextTransformer.Id, StringComparison.Ordinal) ? "its weights may have diverged" : "the inputs may be too large for float32") + "; nothing was written");
                     metrics[p.Name].Add(metric.MoveToOuterDisposeScope());
                 }

@@ -72,7 +72,8 @@ public static class RunEvaluation
                 locks.Add(run.Lock("evaluation"));
                 models.Add(run.LoadModel(device, request.Step));
             }
-            var targets = runs.Select((run, i) => new Target(run.MetricsPathFor(request.Step), models[i], Checkpoints.Fingerprint(run.CheckpointPath(request.Step)))).ToList();
+            var targets = runs.Select((run, i) => new Target(run.MetricsPathFor(request.Step), models[i], Checkpoints.Fingerprint(run.CheckpointPath(request.Step)),
+                RunBaselines.Of(run.LoadConfig()))).ToList();
             return Evaluate(problem, targets, request, forRun: true, progress);
         }
         finally
@@ -94,16 +95,20 @@ public static class RunEvaluation
     public static string DefaultBaselinesFolder(EvaluationProblem problem) =>
         $"baselines-{problem.Task.Name}-d{problem.NDims}-n{problem.NPoints}";
 
-    /// <summary>One metrics.json an evaluation fills: its path, the run's transformer (null: baselines alone) and its checkpoint's fingerprint.</summary>
-    sealed record Target(string MetricsPath, IPredictor? Transformer, string? Fingerprint);
+    /// <summary>
+    /// One metrics.json an evaluation fills: its path, the run's transformer (null: baselines
+    /// alone), its checkpoint's fingerprint, and the learners of the run's own (dMMSE over its task
+    /// pool, which differs from seed to seed).
+    /// </summary>
+    sealed record Target(string MetricsPath, IPredictor? Transformer, string? Fingerprint, IReadOnlyList<IPredictor>? RunBaselines = null);
 
     /// <summary>
-    /// One run's transformer under a name of its own among several runs' (an evaluation holds one
-    /// entry per name); its entries are filed back under <see cref="InContextTransformer.Id"/>.
+    /// One run's own model under a name of its own among several runs' (an evaluation holds one
+    /// entry per name); its entries are filed back under the model's name.
     /// </summary>
     sealed class OneOfSeveral(IPredictor model, int index) : IPredictor
     {
-        public string Name { get; } = $"{InContextTransformer.Id}#{index}";
+        public string Name { get; } = $"{model.Name}#{index}";
         public string DisplayName => model.DisplayName;
         public Tensor Predict(Tensor xs, Tensor ys) => model.Predict(xs, ys);
         public Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries) => model.PredictQueries(xs, ys, queries);
@@ -120,13 +125,13 @@ public static class RunEvaluation
         var files = targets.Select((t, i) => Reusable(t.MetricsPath, EvaluationKey.ProblemPart(problem, t.Fingerprint), asked, keys[i], request.Recompute, forRun)).ToList();
         // Each run's models, by the name its file keeps them under; the classical learners are
         // the same for every run (same problem, same prompts), so they are asked once.
-        var perTarget = targets.Select(t => SelectModels(problem, t.Transformer, request.Models, request.WithZero)).ToList();
+        var perTarget = targets.Select(t => SelectModels(problem, t.Transformer, request.Models, request.WithZero, t.RunBaselines)).ToList();
         var predictors = new List<IPredictor>();
         var owner = new Dictionary<string, (int Target, string Name)?>();   // null: a learner every run shares
         for (var i = 0; i < targets.Count; i++)
             foreach (var p in perTarget[i])
             {
-                if (ReferenceEquals(p, targets[i].Transformer))
+                if (ReferenceEquals(p, targets[i].Transformer) || targets[i].RunBaselines?.Contains(p) == true)
                 {
                     var named = targets.Count == 1 ? p : new OneOfSeveral(p, i);
                     predictors.Add(named);
@@ -217,27 +222,35 @@ public static class RunEvaluation
         return all.Where(e => names.Contains(e.Name)).ToList();
     }
 
-    /// <summary>The transformer (if any) and the task's baselines, or the models named in <paramref name="names"/> (refused as the parameter <c>models</c> when unknown).</summary>
-    public static List<IPredictor> SelectModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names, bool withZero = false)
+    /// <summary>
+    /// The transformer (if any), the task's baselines and the run's own (<see cref="RunBaselines"/>), or
+    /// the models named in <paramref name="names"/> (refused as the parameter <c>models</c> when unknown,
+    /// and <c>dmmse</c> where the run has no task pool).
+    /// </summary>
+    public static List<IPredictor> SelectModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names, bool withZero = false,
+        IReadOnlyList<IPredictor>? runBaselines = null)
     {
         if (withZero && problem.Task.HigherIsBetter)
             throw new ParameterException("relative_to_zero", $": {problem.Task.MetricName} is not an error; only errors are measured against predicting 0");
-        var chosen = SelectNamedModels(problem, transformer, names);
+        var chosen = SelectNamedModels(problem, transformer, names, runBaselines ?? []);
         if (withZero && chosen.All(p => p.Name != ZeroPredictor.Id)) chosen.Add(new ZeroPredictor());
         return chosen;
     }
 
-    static List<IPredictor> SelectNamedModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names)
+    static List<IPredictor> SelectNamedModels(EvaluationProblem problem, IPredictor? transformer, IReadOnlyList<string>? names, IReadOnlyList<IPredictor> runBaselines)
     {
         var defaults = new List<IPredictor>();
         if (transformer != null) defaults.Add(transformer);
         defaults.AddRange(problem.Task.Baselines());
+        defaults.AddRange(runBaselines);
         if (names is null || names.Count == 0) return defaults;
         var chosen = new List<IPredictor>();
         foreach (var n in names)
         {
             if (n == InContextTransformer.Id)
                 chosen.Add(transformer ?? throw new ParameterException("models", $"'{n}': needs a run folder"));
+            else if (n == DiscreteMmse.Id && defaults.All(p => p.Name != n))
+                throw new ParameterException("models", $"'{n}': the posterior mean over a run's task pool: needs a run trained with num_tasks on a linear task");
             else
                 chosen.Add(defaults.FirstOrDefault(p => p.Name == n) ?? Learners.TryCreate(n)
                            ?? throw new ParameterException("models", $"'{n}': unknown model (valid: {(transformer != null ? InContextTransformer.Id + ", " : "")}{string.Join(", ", Learners.Ids)})"));

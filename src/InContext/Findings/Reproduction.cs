@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using InContext.Config;
 using InContext.Evaluation;
@@ -110,20 +109,10 @@ public static class Reproduction
         var done = PaperFindings.All.Select(f => new Experiment(f, outDir)).Where(e => e.Run.HasState && e.Trained && e.Evaluated).ToList();
         if (done.Count == 0) throw new InputException($"{outDir}: no finished experiment to summarise");
         var summary = Summary(done);
-        var markdown = Markdown(summary);
+        var markdown = summary.Markdown();
         AtomicFile.WriteAllText(Path.Combine(outDir, "summary.md"), markdown);
         HtmlReport.Write(done.Select(e => RunPlots.ReportEntry(e.Run)).ToList(), Path.Combine(outDir, "report.html"), summary: summary,
             title: "The paper's findings at CPU scale");
         return markdown;
-    }
-
-    /// <summary>The summary as a Markdown table (for a terminal, a log, or docs/results.md).</summary>
-    public static string Markdown(ReportTable table)
-    {
-        var sb = new StringBuilder();
-        sb.Append("| ").Append(string.Join(" | ", table.Header)).Append(" |\n");
-        sb.Append('|').Append(string.Concat(table.Header.Select(_ => "---|"))).Append('\n');
-        foreach (var row in table.Rows) sb.Append("| ").Append(string.Join(" | ", row.Select(c => c.Replace("|", "\\|")))).Append(" |\n");
-        return sb.ToString();
     }
 }

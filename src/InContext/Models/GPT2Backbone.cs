@@ -51,4 +51,16 @@ public sealed class GPT2Backbone : nn.Module<Tensor, Tensor>
         for (var i = 0; i < h.Count; i++) x = h[i].forward(x, mask, i == h.Count - 1 ? rows : null);
         return ln_f.forward(rows is not null && h.Count == 0 ? x.index_select(1, rows) : x);
     }
+
+    /// <summary>
+    /// Every row's residual stream under causal attention, <c>[b, t, e]</c> each: the embeddings with
+    /// their positions added, then after each block (before <c>ln_f</c>); <c>n_layer + 1</c> tensors.
+    /// </summary>
+    public Tensor[] HiddenStates(Tensor embeddings, Tensor positions)
+    {
+        var states = new Tensor[h.Count + 1];
+        states[0] = embeddings + wpe.forward(positions);
+        for (var i = 0; i < h.Count; i++) states[i + 1] = h[i].forward(states[i], null);
+        return states;
+    }
 }

@@ -113,22 +113,64 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var n = xs.shape[1];
         Check(xs);
-        var device = Device;
-        var rows = cat(new[] { Combine(xs.to(device), ys.to(device)), queries.to(device) }, 1);   // [b, 3n, d]
-        var contextIds = arange(2 * n, dtype: int64, device: device);
-        var queryIds = arange(0, 2 * n, 2, dtype: int64, device: device);
-        var positions = cat(new[] { contextIds, queryIds }, 0);
-        // mask[r, c]: context rows are causal among themselves; query i sees context rows < 2i and itself
-        var r = arange(3 * n, dtype: int64, device: device).view(-1, 1);
-        var c = arange(3 * n, dtype: int64, device: device).view(1, -1);
-        var contextRow = r.lt(2 * n);
-        var limit = where(contextRow, r + 1, 2 * (r - 2 * n));
-        var mask = c.lt(limit).logical_and(c.lt(2 * n)).logical_or(c.eq(r));
-        var queryRows = arange(2 * n, 3 * n, dtype: int64, device: device);
-        var output = _read_out.forward(_backbone.forward(_read_in.forward(rows), positions, mask, queryRows));
-        return output.squeeze(-1).MoveToOuterDisposeScope();
+        var sees = arange(0, 2 * xs.shape[1], 2, dtype: int64, device: Device);   // query i: rows before 2i, at position 2i
+        return ReadQueries(Combine(xs.to(Device), ys.to(Device)), queries.to(Device), sees).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Many queries of one context in one pass (<see cref="IPredictor.PredictAtContext"/>): the
+    /// <c>M</c> query rows follow the context's <c>2k</c> rows, each at position id <c>2k</c> (where
+    /// the query of a prompt of those pairs would stand) and attending to all <c>2k</c> context rows
+    /// and itself, so each answer equals that of its own prompt of <c>k</c> pairs then the query.
+    /// </summary>
+    public Tensor PredictAtContext(Tensor xs, Tensor ys, Tensor queries)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var k = xs.shape[1];
+        if (k + 1 > Config.NPositions)
+            throw new ArgumentException($"a context of {k} pairs and a query is {k + 1} points; the model was built for at most n_positions = {Config.NPositions}");
+        if (xs.shape[2] != Config.NDims) throw new ArgumentException($"prompt has {xs.shape[2]} dims; the model expects n_dims = {Config.NDims}");
+        var sees = full(queries.shape[1], 2 * k, dtype: int64, device: Device);
+        return ReadQueries(Combine(xs.to(Device), ys.to(Device)), queries.to(Device), sees).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The read-out at query rows appended after the context's rows <paramref name="context"/>
+    /// <c>[b, t, d]</c> (already interleaved): query m (<paramref name="queries"/> <c>[b, M, d]</c>)
+    /// stands at position id <c>sees[m]</c> and attends to the context rows before it and to itself;
+    /// the context rows are causal among themselves. <c>[b, M]</c>.
+    /// </summary>
+    Tensor ReadQueries(Tensor context, Tensor queries, Tensor sees)
+    {
+        var (t, m) = (context.shape[1], queries.shape[1]);
+        var rows = cat(new[] { context, queries.to(context.dtype) }, 1);
+        var positions = cat(new[] { arange(t, dtype: int64, device: Device), sees }, 0);
+        // mask[r, c]: context row r sees c ≤ r; query row sees the context rows c < sees and itself
+        var r = arange(t + m, dtype: int64, device: Device).view(-1, 1);
+        var c = arange(t + m, dtype: int64, device: Device).view(1, -1);
+        var limit = cat(new[] { arange(1, t + 1, dtype: int64, device: Device), sees }, 0).view(-1, 1);
+        var mask = c.lt(limit).logical_and(c.lt(t)).logical_or(c.eq(r));
+        var queryRows = arange(t, t + m, dtype: int64, device: Device);
+        return _read_out.forward(_backbone.forward(_read_in.forward(rows), positions, mask, queryRows)).squeeze(-1);
+    }
+
+    /// <summary>
+    /// The residual stream at the last query of each prompt (the row of <c>x_n</c>, read after the
+    /// first <c>n − 1</c> pairs), after the read-in and position embedding (layer 0) and after each
+    /// block (layers 1 to n_layer, the last before the final LayerNorm): <c>[n_layer + 1, b, n_embd]</c>,
+    /// for linear probes. A forward pass of its own, without gradients: the training path is untouched.
+    /// </summary>
+    public Tensor LayerStates(Tensor xs, Tensor ys)
+    {
+        using var _ = no_grad();
+        Check(xs);
+        using var scope = NewDisposeScope();
+        var n = xs.shape[1];
+        var rows = Combine(xs.to(Device), ys.to(Device)).narrow(1, 0, 2 * n - 1);   // the last y is after the query: never read
+        var states = _backbone.HiddenStates(_read_in.forward(rows), arange(2 * n - 1, dtype: int64, device: Device));
+        return stack(states.Select(h => h.select(1, 2 * n - 2)).ToArray()).MoveToOuterDisposeScope();
     }
 
     void Check(Tensor xs)

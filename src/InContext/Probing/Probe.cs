@@ -152,7 +152,7 @@ public static class Probe
     {
         settings ??= new EvaluationSettings();
         var (spec, problem) = Build(config, shift, settings.Seed);
-        var predictors = RunEvaluation.SelectModels(problem, model, models, withZero);
+        var predictors = RunEvaluation.SelectModels(problem, model, models, withZero, RunBaselines.Of(config));
         var metrics = new MetricsFile();
         Evaluator.Run([spec], predictors, problem.NPoints, settings, metrics, progress: progress);
         return new ProbeResult(spec, problem, metrics);

@@ -151,6 +151,33 @@ public abstract class FunctionClass
     /// <summary>Whether Gaussian noise on the outputs is meaningful (not for ±1 labels).</summary>
     public virtual bool AcceptsOutputNoise => true;
 
+    // ---- linear structure (which learner a model matches, probes of w, the Bayes estimators)
+
+    /// <summary>Whether every output is <c>x · w</c> plus Gaussian noise of <see cref="NoiseVariance"/>: then <see cref="LinearWeights"/> gives each function's w.</summary>
+    public virtual bool IsLinear => false;
+
+    /// <summary>Each function's w of <c>y = x · w</c> (+ noise), <c>[b, d]</c>, for a class that <see cref="IsLinear"/>; refused otherwise.</summary>
+    public virtual Tensor LinearWeights(FunctionBatch functions) =>
+        throw new InvalidOperationException($"{Name}: its outputs are not x · w; no linear weights");
+
+    /// <summary>The variance of the Gaussian noise added to every output (0: noiseless).</summary>
+    public virtual double NoiseVariance => 0;
+
+    /// <summary>
+    /// τ² of a Gaussian prior <c>w ~ N(0, τ² I)</c> over the linear weights, null where w is not
+    /// drawn so (sparse w, no linear structure): with it, ridge at <c>α = σ²/τ²</c> is the Bayes
+    /// (posterior-mean) predictor (<see cref="BayesRidgePenalty"/>).
+    /// </summary>
+    public virtual double? WeightVariance => null;
+
+    /// <summary>
+    /// The ridge penalty <c>α = σ²/τ²</c> whose predictor is the posterior mean of the outputs
+    /// (<see cref="NoiseVariance"/> over <see cref="WeightVariance"/>); 0 for a noiseless class,
+    /// where the posterior mean is the limit α → 0, minimum-norm least squares. Null where no
+    /// Gaussian prior is known.
+    /// </summary>
+    public double? BayesRidgePenalty => WeightVariance is { } tau2 && tau2 > 0 ? NoiseVariance / tau2 : null;
+
     /// <summary>Draws each prompt's function from its own seed (a finite data set: seed s fixes prompt s's function).</summary>
     public FunctionBatch SampleFunctionsFromSeeds(IReadOnlyList<long> seeds, int activeDims)
     {
@@ -181,6 +208,9 @@ public sealed class FunctionPool(FunctionClass functionClass, int size, long see
 
     /// <summary>How many functions the pool holds.</summary>
     public int Size => size;
+
+    /// <summary>The pool's functions, in order (owned by the pool).</summary>
+    public FunctionBatch Functions => _pool;
 
     /// <paramref name="count"/> functions drawn uniformly, with replacement, from the pool.
     public FunctionBatch Draw(int count, Generator generator)

@@ -28,6 +28,13 @@ public abstract class LinearFamily(int nDims, double scale) : FunctionClass(nDim
     protected Tensor Linear(FunctionBatch functions, Tensor xs) =>
         Scale * xs.matmul(functions["w"].to(xs.device)).squeeze(-1);
 
+    /// <summary><c>scale · w</c>, <c>[b, d]</c>, for the classes whose outputs are <c>x · (scale · w)</c> (they say so by <see cref="FunctionClass.IsLinear"/>).</summary>
+    public override Tensor LinearWeights(FunctionBatch functions) =>
+        IsLinear ? Scale * functions["w"].squeeze(-1) : base.LinearWeights(functions);
+
+    /// <summary><c>scale · w</c> with <c>w ~ N(0, I)</c>: <c>scale²</c>, for the linear classes (the sparse class, whose w is not Gaussian, says otherwise).</summary>
+    public override double? WeightVariance => IsLinear ? Scale * Scale : null;
+
     /// <summary>d active coordinates: the mean of <c>(x · w)²</c> at unit scale.</summary>
     public override double ErrorNormaliser(int activeDims) => activeDims;
 

@@ -22,6 +22,9 @@ public sealed class LinearRegression(int nDims, double scale = 1) : LinearFamily
     /// <inheritdoc/>
     public override bool EvaluatedUnderShifts => true;
 
+    /// <summary>Its outputs are <c>x · (scale · w)</c>.</summary>
+    public override bool IsLinear => true;
+
     /// <summary>Also evaluated on noisy linear regression (<c>noisyLR</c>: noise std 1, outputs renormalised).</summary>
     public override IEnumerable<(string Name, FunctionClass Class)> RelatedEvaluations() =>
         [("noisyLR", new NoisyLinearRegression(NDims, noiseStd: 1, renormalizeYs: true))];

@@ -42,6 +42,12 @@ public sealed class NoisyLinearRegression(int nDims, double noiseStd = 0, bool r
     public override double? OutputStd(int activeDims) =>
         RenormalizeYs ? Math.Sqrt(NDims) : Math.Sqrt(Scale * Scale * activeDims + NoiseStd * NoiseStd);
 
+    /// <summary>Linear unless <c>renormalize_ys</c>, which divides each batch's outputs by their own spread.</summary>
+    public override bool IsLinear => !RenormalizeYs;
+
+    /// <summary><c>noise_std²</c>.</summary>
+    public override double NoiseVariance => NoiseStd * NoiseStd;
+
     /// <summary>Beside least squares, 3-NN and averaging: ridge with α = noise_std² / scale², the Bayes-optimal predictor (w ~ N(0, I)).</summary>
     public override IEnumerable<IPredictor> Baselines() => WithBayesOptimalRidge(base.Baselines(), NoiseStd * NoiseStd);
 

@@ -58,4 +58,12 @@ public sealed class NoisyOutputs(FunctionClass inner, double noiseStd) : Functio
     public override FunctionClass? WithScale(double scale) => Inner.WithScale(scale) is { } scaled ? new NoisyOutputs(scaled, NoiseStd) : null;
     /// <inheritdoc/>
     public override bool AcceptsOutputNoise => Inner.AcceptsOutputNoise;
+    /// <inheritdoc/>
+    public override bool IsLinear => Inner.IsLinear;
+    /// <inheritdoc/>
+    public override Tensor LinearWeights(FunctionBatch functions) => Inner.LinearWeights(functions);
+    /// <summary>The inner class's noise variance plus this noise's.</summary>
+    public override double NoiseVariance => Inner.NoiseVariance + NoiseStd * NoiseStd;
+    /// <inheritdoc/>
+    public override double? WeightVariance => Inner.WeightVariance;
 }

@@ -66,6 +66,12 @@ public sealed class SparseLinearRegression(int nDims, int sparsity = SparseLinea
     /// <inheritdoc/>
     public override Tensor Evaluate(FunctionBatch functions, Tensor xs, Generator generator) => Linear(functions, xs);
 
+    /// <summary>Its outputs are <c>x · (scale · w)</c>, w sparse.</summary>
+    public override bool IsLinear => true;
+
+    /// <summary>None: w keeps a few Gaussian coordinates and zeroes the rest, so no Gaussian prior (and no ridge) is Bayes-optimal for it.</summary>
+    public override double? WeightVariance => null;
+
     /// <summary>Predicting 0 errs by the number of weights that count: the sparsity (at most the active dims).</summary>
     public override double ErrorNormaliser(int activeDims) => Math.Min(Sparsity, activeDims);
 

@@ -29,7 +29,7 @@ public sealed class TrainingData : IDisposable
         Task = config.CreateTask();
         _sampler = new GaussianSampler(config.Model.NDims);
         Curriculum = new Curriculum(config.Training.Curriculum);
-        if (config.Training.NumTasks is { } n) _pool = new FunctionPool(Task, n, Seeds.FunctionPool(config.Training.Seed));
+        _pool = config.CreateTaskPool(Task);
     }
 
     /// <summary>The batch of step <paramref name="step"/>: xs <c>[b, n, d]</c> and ys <c>[b, n]</c> on CPU.</summary>

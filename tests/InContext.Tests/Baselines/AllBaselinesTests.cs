@@ -12,6 +12,7 @@ public class AllBaselinesTests
     {
         LeastSquares.Id, NearestNeighbours.IdOf(3), Averaging.Id, Lasso.IdOf(0.1), Lasso.IdOf(0.0001),
         GradientDescentNet.Id, GreedyTree.IdOfDepth(4), GreedyTree.Id, BoostedTrees.Id, LightGbmBoostedTrees.Id,
+        LinearGradientDescent.IdOf(4, 1), Ridge.IdOf(0.25),
     };
 
     static IPredictor Fast(string id) => id == GradientDescentNet.Id ? new GradientDescentNet(steps: 20) : Learners.Create(id);
@@ -98,6 +99,9 @@ public class AllBaselinesTests
         }
         Assert.Equal("knn_5", Learners.Create("knn_5").Name);
         Assert.Equal("tree_depth_2", Learners.Create("tree_depth_2").Name);
+        Assert.Equal("gd_16_0.5", Learners.Create("gd_16_0.5").Name);
+        Assert.Equal("GD from 0 (16 steps, rate 0.5)", InContext.Reports.ModelDisplay.Name("gd_16_0.5"));
+        Assert.Equal(DiscreteMmse.Display, InContext.Reports.ModelDisplay.Name(DiscreteMmse.Id));
     }
 
     [Theory]
@@ -106,6 +110,10 @@ public class AllBaselinesTests
     [InlineData("knn_x")]
     [InlineData("lasso_-1")]
     [InlineData("lasso_1e-2")]
+    [InlineData("gd_0_1")]        // no step
+    [InlineData("gd_4_2")]        // a rate of 2 diverges
+    [InlineData("gd_04_1")]       // one id per learner
+    [InlineData("dmmse")]         // needs a run's task pool
     public void An_unknown_name_lists_the_valid_ones(string id)
     {
         var error = Assert.Throws<ParameterException>(() => Learners.Create(id));

@@ -12,7 +12,7 @@ namespace InContext.Tests.Baselines;
 public class QueryTests
 {
     public static IEnumerable<object[]> All() =>
-        new[] { "least_squares", "knn_3", "averaging", "lasso_0.01", "tree_depth_4", "tree", "boosted_trees", "nn_gd" }.Select(id => new object[] { id });
+        new[] { "least_squares", "knn_3", "averaging", "lasso_0.01", "tree_depth_4", "tree", "boosted_trees", "nn_gd", "gd_4_1", "ridge_0.5" }.Select(id => new object[] { id });
 
     [Theory]
     [MemberData(nameof(All))]

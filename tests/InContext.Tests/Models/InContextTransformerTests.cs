@@ -149,6 +149,48 @@ public class InContextTransformerTests
             }
     }
 
+    [Fact]
+    public void Many_queries_of_one_context_equal_one_prompt_per_query()
+    {
+        manual_seed(5);
+        using var model = new InContextTransformer(Tiny);
+        var xs = randn(3, 8, 4);
+        var ys = randn(3, 8);
+        var queries = randn(3, 6, 4);
+        for (var k = 0; k <= 8; k++)
+        {
+            var (context, answers) = (xs.narrow(1, 0, k), ys.narrow(1, 0, k));
+            var batched = ((InContext.IPredictor)model).PredictAtContext(context, answers, queries);
+            var onePerQuery = ((InContext.IPredictor)new PerPositionOnly(model)).PredictAtContext(context, answers, queries);
+            Assert.Equal(new long[] { 3, 6 }, batched.shape);
+            Assert.True(batched.allclose(onePerQuery, rtol: 1e-4, atol: 1e-5), $"after {k} pairs");
+        }
+        // and the context's answers depend on the context: a different y changes them
+        var moved = ((InContext.IPredictor)model).PredictAtContext(xs, ys + 3, queries);
+        Assert.False(moved.allclose(((InContext.IPredictor)model).PredictAtContext(xs, ys, queries), rtol: 1e-3, atol: 1e-4));
+        Assert.Throws<ArgumentException>(() => ((InContext.IPredictor)model).PredictAtContext(randn(1, 9, 4), randn(1, 9), queries.narrow(0, 0, 1)));
+    }
+
+    [Fact]
+    public void Layer_states_are_the_residual_stream_at_the_query_and_end_in_its_prediction()
+    {
+        manual_seed(6);
+        using var model = new InContextTransformer(Tiny with { NLayer = 3 });
+        var xs = randn(4, 7, 4);
+        var ys = randn(4, 7);
+        using var _ = no_grad();
+        var states = model.LayerStates(xs, ys);
+        Assert.Equal(new long[] { 4, 4, 16 }, states.shape);   // embedding + 3 blocks, 4 prompts, n_embd 16
+        // layer 0: the read-in of x_7 plus its position's embedding (row 12)
+        var embedded = model._read_in.forward(xs.select(1, 6)) + model._backbone.wpe.weight![12];
+        Assert.True(states[0].allclose(embedded, rtol: 1e-5, atol: 1e-6));
+        // the last layer, through ln_f and the read-out, is the prediction at the last position
+        var read = model._read_out.forward(model._backbone.ln_f.forward(states[3])).squeeze(-1);
+        Assert.True(read.allclose(model.Predict(xs, ys).select(1, 6), rtol: 1e-4, atol: 1e-5));
+        // and every block changes the stream
+        for (var l = 1; l <= 3; l++) Assert.False(states[l].allclose(states[l - 1]));
+    }
+
     static Dictionary<string, Tensor> Gradients(InContextTransformer model, Tensor loss)
     {
         model.zero_grad();

@@ -129,6 +129,17 @@ public class MalformedCommandLineTests
             Directory.CreateDirectory(Path.Combine(dir, "empty"));
             File.WriteAllText(Path.Combine(dir, "empty", "config.yaml"), TinyConfig);
         }),
+        C("identify of a run never trained", "no checkpoint (state.pt)", ["identify", "empty"], dir =>
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "empty"));
+            File.WriteAllText(Path.Combine(dir, "empty", "config.yaml"), TinyConfig);
+        }),
+        C("identify under a file", "afile: is a file, expected a folder", ["identify", "{run}", "--out", "afile/identify"], WriteFile("afile", "x")),
+        C("identify with too few queries", "--queries 3: at least 2 × the 4 active dims = 8", ["identify", "{run}", "--queries", "3"]),
+        C("identify sweeping several runs", "--scale-x is a range: identify sweeps a shift for one run at a time", ["identify", "{run}", "{run}", "--scale-x", "1:2:2"]),
+        C("probe-layers under a file", "afile: is a file, expected a folder", ["probe-layers", "{run}", "--out", "afile/probes"], WriteFile("afile", "x")),
+        C("probe-layers with too few prompts", "--train-prompts 4: at least 10", ["probe-layers", "{run}", "--train-prompts", "4"]),
+        C("dMMSE of a run without a task pool", "--models 'dmmse': the posterior mean over a run's task pool", ["eval", "{run}", "--models", "dmmse"]),
         C("predict with zero permutations", "--permutations 0: must be at least 1", ["predict", "{run}", "--context", "c.csv", "--query", "q.csv", "--permutations", "0"]),
         C("predict standardizing without a run", "--standardize rescales to a run's training distribution", ["predict", "--context", "c.csv", "--query", "q.csv", "--standardize"]),
         C("export over an existing file", "already exists; nothing overwritten", ["export", "{run}", "--out", "taken.pt"], WriteFile("taken.pt", "x")),

@@ -81,6 +81,27 @@ public class SweepTests
         Assert.All(example.Runs, r => Assert.Equal((500, 5, 64), (r.Config.Training.TrainSteps, r.Config.Model.NDims, r.Config.Model.NEmbd)));
     }
 
+    [Theory]
+    [InlineData("task-diversity-cpu.yaml", 4, 9, 64, 4000)]
+    [InlineData("task-diversity-gpu.yaml", 8, 16, 128, 50000)]
+    public void The_task_diversity_sweeps_are_pool_sizes_2_to_2_to_the_14_and_unlimited_by_three_seeds(string file, int d, int points, int width, int steps)
+    {
+        var sweep = Sweep.Load(Path.Combine(TestPaths.RepoRoot, "conf", "sweeps", file));
+        int?[] pools = [.. Enumerable.Range(1, 14).Select(e => (int?)(1 << e)), null];
+        Assert.Equal(pools.SelectMany(k => new[] { 0, 1, 2 }.Select(seed => $"num_tasks={k?.ToString() ?? "null"},seed={seed}")), sweep.Runs.Select(r => r.Id));
+        foreach (var run in sweep.Runs)
+        {
+            var c = run.Config;
+            Assert.Equal("noisy_linear_regression", c.Training.Task);
+            var task = c.CreateTask();
+            Assert.Equal(0.25, task.NoiseVariance);                     // Raventós et al.'s noise
+            Assert.Equal(0.25, task.BayesRidgePenalty);
+            Assert.Equal((d, points, points, width, steps), (c.Model.NDims, c.Model.NPositions, c.Training.Curriculum.Points.End, c.Model.NEmbd, c.Training.TrainSteps));
+            Assert.Equal(d, c.Training.Curriculum.Dims.Start);          // no curriculum: every step at the full size
+            Assert.Equal(points, c.Training.Curriculum.Points.Start);
+        }
+    }
+
     [Fact]
     public void Every_bad_key_is_named_by_its_path_on_its_own_line_before_anything_is_written()
     {

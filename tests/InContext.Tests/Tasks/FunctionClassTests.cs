@@ -224,4 +224,29 @@ public class FunctionClassTests
         var n = Transformations.SampleTransformation(eig, normalize: true, g);
         Assert.Equal(4.0, n.square().sum().ToDouble(), 3); // Frobenius² = d after normalisation
     }
+
+    [Fact]
+    public void The_linear_classes_state_the_w_of_their_outputs_and_their_Bayes_ridge_penalty()
+    {
+        var task = new NoisyLinearRegression(4, noiseStd: 0.5, scale: 2);
+        using var g = G(5);
+        using var f = task.SampleFunctions(3, g, 4);
+        var xs = randn(new long[] { 3, 6, 4 }, generator: g);
+        var noiseless = new LinearRegression(4, scale: 2).Evaluate(f, xs, g);
+        // y = x · w for the w the class states (here with the scale folded in)
+        Assert.True(xs.matmul(task.LinearWeights(f).unsqueeze(-1)).squeeze(-1).allclose(noiseless, rtol: 1e-5, atol: 1e-5));
+        Assert.Equal(0.25, task.NoiseVariance);
+        Assert.Equal(0.25 / 4, task.BayesRidgePenalty);                             // σ² / τ², τ = the scale
+        Assert.Equal(0, new LinearRegression(4).BayesRidgePenalty);                 // noiseless: the limit α → 0, least squares
+        Assert.Equal(0.25 + 1, new NoisyOutputs(task, 1).NoiseVariance);            // added noise adds its variance
+        Assert.Null(new SparseLinearRegression(4).BayesRidgePenalty);               // a sparse w has no Gaussian prior
+        Assert.True(new SparseLinearRegression(4).IsLinear);
+        foreach (var name in new[] { "quadratic_regression", "linear_classification", "logistic_regression", "relu_2nn_regression", "decision_tree" })
+        {
+            var other = TaskRegistry.CreateDefault(name, 4);
+            Assert.False(other.IsLinear, name);
+            Assert.Throws<InvalidOperationException>(() => other.LinearWeights(f));
+        }
+        Assert.False(new NoisyLinearRegression(4, 0.5, renormalizeYs: true).IsLinear);   // each batch rescaled by its own spread
+    }
 }
