@@ -230,10 +230,11 @@ public class SweepCommandTests
         Assert.True(code == 0, stderr);
         // the dotnet host that ran icl and icl.dll, both by absolute paths
         Assert.Matches($@"\nICL=\('/[^']*/dotnet' '{System.Text.RegularExpressions.Regex.Escape(Path.Combine(AppContext.BaseDirectory, "icl.dll"))}'\)\n", stdout);
-        Assert.Contains("#SBATCH --array=0-1%1\n", stdout);      // the file's max_parallel
+        Assert.Contains("#SBATCH --array=0-0%1\n", stdout);      // the file's max_parallel; the two seeds are one pack, one task
+        Assert.Contains("  'seed=1 seed=2'\n", stdout);
         Assert.Contains("#SBATCH --time=30\n", stdout);          // the file's time
         Assert.Contains("#SBATCH --partition=short\n", stdout);  // an option over the file
-        Assert.Contains($"RUN='{Path.Combine(dir, "out", "sweep")}'/", stdout);
+        Assert.Contains($"RUNS+=('{Path.Combine(dir, "out", "sweep")}'/\"$id\")", stdout);
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 }
