@@ -58,14 +58,49 @@ public sealed record Condition(string Model, Relation Relation, IReadOnlyList<st
     }
 }
 
-/// <summary>One condition as measured: the numbers it compared and whether it held.</summary>
-public sealed record Check(string Description, double Value, double Other, string OtherModel, bool Holds);
+/// <summary>One condition as measured: the numbers it compared, the evaluation's bootstrap 90% interval of the model's error (<paramref name="Low"/> to <paramref name="High"/>), and whether it held.</summary>
+public sealed record Check(string Description, double Value, double Other, string OtherModel, bool Holds, double Low = double.NaN, double High = double.NaN);
 
-/// <summary>A finding's verdict at this scale: every condition's numbers, and whether all held.</summary>
+/// <summary>A finding's verdict on one run: every condition's numbers, and whether all held.</summary>
 public sealed record Verdict(IReadOnlyList<Check> Checks)
 {
     /// <summary>Whether every condition held (false when there are none).</summary>
     public bool Holds => Checks.Count > 0 && Checks.All(c => c.Holds);
+}
+
+/// <summary>How a finding stands over several seeds.</summary>
+public enum Outcome
+{
+    /// <summary>The rule holds for every seed.</summary>
+    Holds,
+    /// <summary>It holds for some seeds and not for others.</summary>
+    Mixed,
+    /// <summary>It holds for no seed.</summary>
+    DoesNotHold,
+}
+
+/// <summary>
+/// A finding's verdict over seeds, by a rule fixed before any result was seen: it <b>holds</b> when
+/// its rule (every condition) holds for every seed, is <b>mixed (m of n)</b> when it holds for some,
+/// and <b>does not hold</b> when it holds for none. One seed decides nothing alone, and says so.
+/// </summary>
+public sealed record SeedVerdict(IReadOnlyList<long> Seeds, IReadOnlyList<Verdict> PerSeed)
+{
+    /// <summary>How many seeds the rule holds for.</summary>
+    public int Holding => PerSeed.Count(v => v.Holds);
+
+    /// <summary>Holds, mixed or does not hold.</summary>
+    public Outcome Outcome => Holding == PerSeed.Count && PerSeed.Count > 0 ? Outcome.Holds : Holding == 0 ? Outcome.DoesNotHold : Outcome.Mixed;
+
+    /// <summary>The verdict in words, e.g. "holds (3 of 3 seeds)", "mixed (2 of 3 seeds)", "holds for its one seed (one seed decides nothing: --seeds 0,1,2)".</summary>
+    public string Describe() => PerSeed.Count == 1
+        ? $"{(Outcome == Outcome.Holds ? "holds" : "does not hold")} for its one seed (one seed decides nothing: --seeds 0,1,2)"
+        : Outcome switch
+        {
+            Outcome.Holds => $"holds ({Holding} of {PerSeed.Count} seeds)",
+            Outcome.Mixed => $"mixed ({Holding} of {PerSeed.Count} seeds)",
+            _ => $"does not hold (0 of {PerSeed.Count} seeds)",
+        };
 }
 
 /// <summary>
@@ -98,7 +133,8 @@ public sealed record Finding(string Name, string Claim, IReadOnlyList<Condition>
                 Relation.Within => Math.Abs(value - other) <= condition.Tolerance,
                 _ => value <= other + condition.Tolerance,
             };
-            checks.Add(new Check(condition.Describe(k), value, other, otherModel, holds));
+            var own = curves[condition.Model];
+            checks.Add(new Check(condition.Describe(k), value, other, otherModel, holds, own.Low[k], own.High[k]));
         }
         return new Verdict(checks);
     }

@@ -84,16 +84,22 @@ public class ReproduceTests
         Assert.Contains("not one of the findings", Assert.Throws<ParameterException>(() => PaperFindings.Get("cubic")).Message);
     }
 
-    [Theory]
-    [InlineData("linear-functions", "linear_regression")]
-    [InlineData("sparse-linear-functions", "sparse_linear_regression")]
-    [InlineData("decision-trees", "decision_tree")]
-    [InlineData("relu-networks", "relu_2nn_regression")]
-    public void Each_experiments_config_loads_and_trains(string name, string task)
+    public static TheoryData<string, string, string> Experiments()
     {
-        var config = Experiment.EmbeddedConfig(name, TestPaths.TempDir());
+        var data = new TheoryData<string, string, string>();
+        foreach (var scale in Scale.All)
+            foreach (var (name, task) in new[] { ("linear-functions", "linear_regression"), ("sparse-linear-functions", "sparse_linear_regression"), ("decision-trees", "decision_tree"), ("relu-networks", "relu_2nn_regression") })
+                data.Add(scale.Name, name, task);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Experiments))]
+    public void Each_experiments_config_loads_and_trains(string scale, string name, string task)
+    {
+        var config = Scale.Get(scale).Config(name, TestPaths.TempDir());
         Assert.Equal(task, config.Training.Task);
-        Assert.Equal(config.Training.Task, RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "conf", "reproduce", name + ".yaml")).Training.Task);
+        Assert.Empty(config.DifferencesFrom(RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "conf", "reproduce", scale, name + ".yaml")), "out_dir"));
         using var trainer = new Trainer(config, run: null);
         var first = trainer.Step().Loss;
         Assert.True(double.IsFinite(first));
@@ -101,28 +107,81 @@ public class ReproduceTests
         Assert.Equal(2, trainer.NextStep);
     }
 
-    [Fact]
-    public void Reproduce_skips_what_is_done_and_writes_the_summary_and_report()
+    [Theory]
+    [InlineData("linear-functions", "linear_regression")]
+    [InlineData("sparse-linear-functions", "sparse_linear_regression")]
+    [InlineData("decision-trees", "decision_tree")]
+    [InlineData("relu-networks", "relu_2nn_regression")]
+    public void The_paper_scale_is_the_papers_own_config(string name, string paperFile)
     {
-        // A finished linear experiment, made quickly: a checkpoint marked as its last step, evaluated on few prompts.
-        var dir = TestPaths.TempDir();
-        var e = new Experiment(PaperFindings.Get("linear-functions"), dir);
-        var config = e.Config;
-        using (var trainer = new Trainer(config, e.Run))
+        var paper = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "conf", paperFile + ".yaml"));
+        Assert.Empty(Scale.Paper.Config(name, TestPaths.TempDir()).DifferencesFrom(paper, "out_dir"));
+    }
+
+    static Verdict Verdict(bool holds) => new([new Check("Transformer below Least Squares after 5 examples", holds ? 0.1 : 0.9, 0.5, "least_squares", holds)]);
+
+    [Fact]
+    public void Over_seeds_a_finding_holds_when_every_seed_holds_is_mixed_when_some_do_and_does_not_hold_when_none_does()
+    {
+        var all = new SeedVerdict([0, 1, 2], [Verdict(true), Verdict(true), Verdict(true)]);
+        Assert.Equal(Outcome.Holds, all.Outcome);
+        Assert.Equal("holds (3 of 3 seeds)", all.Describe());
+        var some = new SeedVerdict([0, 1, 2], [Verdict(true), Verdict(false), Verdict(true)]);
+        Assert.Equal(Outcome.Mixed, some.Outcome);
+        Assert.Equal("mixed (2 of 3 seeds)", some.Describe());
+        var none = new SeedVerdict([0, 1, 2], [Verdict(false), Verdict(false), Verdict(false)]);
+        Assert.Equal(Outcome.DoesNotHold, none.Outcome);
+        Assert.Equal("does not hold (0 of 3 seeds)", none.Describe());
+        Assert.Equal("holds for its one seed (one seed decides nothing: --seeds 0,1,2)", new SeedVerdict([4], [Verdict(true)]).Describe());
+        Assert.Equal("does not hold for its one seed (one seed decides nothing: --seeds 0,1,2)", new SeedVerdict([4], [Verdict(false)]).Describe());
+    }
+
+    /// <summary>A finished linear experiment of two seeds, made quickly: checkpoints marked as their last step, evaluated on few prompts.</summary>
+    static Experiment Finished(string dir, IReadOnlyList<long> seeds)
+    {
+        var e = new Experiment(PaperFindings.Get("linear-functions"), dir, Scale.Cpu, seeds);
+        foreach (var (config, run) in e.Runs)
         {
-            trainer.Train(totalSteps: 3);
-            InContext.Interop.PyTorchCheckpoint.WriteState(e.Run.StatePath, trainer.Model, trainer.Optimizer, config.Training.TrainSteps - 1);
+            using (var trainer = new Trainer(config, run))
+            {
+                trainer.Train(totalSteps: 3);
+                InContext.Interop.PyTorchCheckpoint.WriteState(run.StatePath, trainer.Model, trainer.Optimizer, config.Training.TrainSteps - 1);
+            }
+            RunEvaluation.EvaluateRun(run, new EvaluationRequest(Strategies: ["standard"], Settings: new EvaluationSettings(64)));
         }
-        RunEvaluation.EvaluateRun(e.Run, new EvaluationRequest(Strategies: ["standard"], Settings: new EvaluationSettings(64)));
+        return e;
+    }
+
+    [Fact]
+    public void Reproduce_skips_what_is_done_and_writes_the_summary_and_report_over_the_seeds()
+    {
+        var dir = TestPaths.TempDir();
+        var e = Finished(dir, [0, 1]);
         Assert.True(e.Trained && e.Evaluated);
         e.AddTime(90, 30);
-        var (code, stdout, stderr) = Cli.RunIn(dir, ["reproduce", "--only", "linear-functions", "--out", dir]);
+        var (code, stdout, stderr) = Cli.RunIn(dir, ["reproduce", "--only", "linear-functions", "--out", dir, "--seeds", "0,1"]);
         Assert.True(code == 0, stderr);
         Assert.DoesNotContain("step 1/", stdout);   // nothing trained again
         var summary = File.ReadAllText(Path.Combine(dir, "summary.md"));
-        Assert.Contains("| linear-functions | On linear functions the transformer matches least squares", summary);
-        Assert.Contains("does not hold at this scale", summary);   // three steps of training do not learn least squares
+        Assert.Contains("findings at cpu scale", summary);
+        Assert.Contains("| finding | condition | seed 0 | seed 1 | mean ± sd | holds for | verdict | training | evaluation |", summary);
+        Assert.Contains("| linear-functions | Transformer within 0.1 of Least Squares after 2 examples | ", summary);
+        Assert.Matches(@"\| \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] vs 0\.\d{3}: (yes|no) \|", summary);   // each seed's number, its interval, the other's
+        Assert.Contains("does not hold (0 of 2 seeds)", summary);   // three steps of training do not learn least squares
         Assert.Contains("| 1.5 min | 0.5 min |", summary);
-        Assert.Contains("findings at CPU scale", File.ReadAllText(Path.Combine(dir, "report.html")));
+        Assert.True(File.Exists(Path.Combine(e.MeanFolder, "metrics.json")));
+        Assert.True(File.Exists(Path.Combine(e.MeanFolder, "plots", "standard.png")));
+        Assert.Contains("findings at cpu scale, over 2 seeds", File.ReadAllText(Path.Combine(dir, "report.html")));
+    }
+
+    [Fact]
+    public void A_folder_of_another_scale_is_refused_before_any_work()
+    {
+        var dir = TestPaths.TempDir();
+        Finished(dir, [0]);
+        var (code, stdout, stderr) = Cli.RunIn(dir, ["reproduce", "--only", "linear-functions", "--out", dir, "--scale", "gpu", "--seeds", "0"]);
+        Assert.True(code == 2, $"exit {code}: {stdout} {stderr}");
+        Assert.Contains("holds a run of another experiment than linear-functions at scale gpu", stderr);
+        Assert.DoesNotContain("step 1/", stdout);
     }
 }
