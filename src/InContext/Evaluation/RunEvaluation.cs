@@ -102,19 +102,6 @@ public static class RunEvaluation
     /// </summary>
     sealed record Target(string MetricsPath, IPredictor? Transformer, string? Fingerprint, IReadOnlyList<IPredictor>? RunBaselines = null);
 
-    /// <summary>
-    /// One run's own model under a name of its own among several runs' (an evaluation holds one
-    /// entry per name); its entries are filed back under the model's name.
-    /// </summary>
-    sealed class OneOfSeveral(IPredictor model, int index) : IPredictor
-    {
-        public string Name { get; } = $"{model.Name}#{index}";
-        public string DisplayName => model.DisplayName;
-        public Tensor Predict(Tensor xs, Tensor ys) => model.Predict(xs, ys);
-        public Tensor PredictQueries(Tensor xs, Tensor ys, Tensor queries) => model.PredictQueries(xs, ys, queries);
-        public Tensor PredictLast(Tensor xs, Tensor ys) => model.PredictLast(xs, ys);
-    }
-
     static IReadOnlyList<MetricsFile> Evaluate(EvaluationProblem problem, IReadOnlyList<Target> targets, EvaluationRequest request, bool forRun, Action<EvaluationProgress>? progress)
     {
         foreach (var t in targets) AtomicFile.EnsureWritable(t.MetricsPath);
@@ -133,7 +120,7 @@ public static class RunEvaluation
             {
                 if (ReferenceEquals(p, targets[i].Transformer) || targets[i].RunBaselines?.Contains(p) == true)
                 {
-                    var named = targets.Count == 1 ? p : new OneOfSeveral(p, i);
+                    var named = targets.Count == 1 ? p : new NamedPredictor(p, $"{p.Name}#{i}");
                     predictors.Add(named);
                     owner[named.Name] = (i, p.Name);
                 }

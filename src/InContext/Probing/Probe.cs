@@ -140,22 +140,83 @@ public static class Probe
     /// Writes nothing.
     /// </summary>
     public static ProbeResult Run(RunFolder run, ProbeOptions shift, EvaluationSettings? settings = null,
+        IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<EvaluationProgress>? progress = null, bool withZero = false) =>
+        Run([run], shift, settings, models, device, step, progress, withZero);
+
+    /// <summary>
+    /// The same for several runs of one config (a pack's seeds): each run's transformer on the same
+    /// prompts, the classical learners once. The result holds the seeds' mean (<see cref="SeedSpread"/>)
+    /// under each model's id and each seed's own entry beside it (<c>transformer@seed 2</c>).
+    /// </summary>
+    public static ProbeResult Run(IReadOnlyList<RunFolder> runs, ProbeOptions shift, EvaluationSettings? settings = null,
         IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<EvaluationProgress>? progress = null, bool withZero = false)
     {
-        using var model = run.LoadModel(device, step);
-        return Run(run.LoadConfig(), model, shift, settings, models, progress, withZero);
+        var loaded = new List<(RunConfig Config, IPredictor Model, string Label)>();
+        try
+        {
+            var configs = runs.Select(r => r.LoadConfig()).ToList();
+            var labels = SeedSpread.Labels(configs.Select(c => c.Training.Seed).ToList(), runs.Select(r => r.Name).ToList());
+            for (var i = 0; i < runs.Count; i++) loaded.Add((configs[i], runs[i].LoadModel(device, step), labels[i]));
+            return Run(loaded, shift, settings, models, progress, withZero);
+        }
+        finally
+        {
+            foreach (var (_, model, _) in loaded) (model as IDisposable)?.Dispose();
+        }
     }
 
     /// <summary>Evaluates an already loaded transformer of the run with <paramref name="config"/> under <paramref name="shift"/> (sweeps load it once).</summary>
     public static ProbeResult Run(RunConfig config, IPredictor model, ProbeOptions shift, EvaluationSettings? settings = null,
+        IReadOnlyList<string>? models = null, Action<EvaluationProgress>? progress = null, bool withZero = false) =>
+        Run([(config, model, "")], shift, settings, models, progress, withZero);
+
+    /// <summary>
+    /// Evaluates already loaded transformers of several runs of one problem under <paramref name="shift"/>:
+    /// each run's own models (its transformer, and learners of its own such as dMMSE over its task
+    /// pool) by run, the classical learners once; with more than one run, the seeds' mean under each
+    /// model's id and each run's entry as <c>id@label</c>.
+    /// </summary>
+    public static ProbeResult Run(IReadOnlyList<(RunConfig Config, IPredictor Model, string Label)> runs, ProbeOptions shift, EvaluationSettings? settings = null,
         IReadOnlyList<string>? models = null, Action<EvaluationProgress>? progress = null, bool withZero = false)
     {
         settings ??= new EvaluationSettings();
-        var (spec, problem) = Build(config, shift, settings.Seed);
-        var predictors = RunEvaluation.SelectModels(problem, model, models, withZero, RunBaselines.Of(config));
+        var (spec, problem) = Build(runs[0].Config, shift, settings.Seed);
+        foreach (var (config, _, _) in runs.Skip(1))
+            if (Build(config, shift, settings.Seed) is var (other, otherProblem) && (other.Name != spec.Name || otherProblem.Describe() != problem.Describe() || otherProblem.NPoints != problem.NPoints))
+                throw new InputException($"{config.Source}: poses another problem under this shift ({otherProblem.Describe()}) than {runs[0].Config.Source} ({problem.Describe()}); probe them one at a time");
+        var predictors = new List<IPredictor>();
+        var perRun = new Dictionary<string, (string Model, int Run)>();
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var own = RunBaselines.Of(runs[i].Config);
+            foreach (var p in RunEvaluation.SelectModels(problem, runs[i].Model, models, withZero, own))
+            {
+                if (runs.Count > 1 && (ReferenceEquals(p, runs[i].Model) || own.Contains(p)))
+                {
+                    var named = new NamedPredictor(p, $"{p.Name}{SeedSpread.Mark}{runs[i].Label}");
+                    predictors.Add(named);
+                    perRun[named.Name] = (p.Name, i);
+                }
+                else if (i == 0) predictors.Add(p);
+            }
+        }
         var metrics = new MetricsFile();
         Evaluator.Run([spec], predictors, problem.NPoints, settings, metrics, progress: progress);
-        return new ProbeResult(spec, problem, metrics);
+        if (runs.Count == 1) return new ProbeResult(spec, problem, metrics);
+        // Each run's model: the seeds' mean under its own id, then each seed's entry; the shared learners as they are.
+        var combined = new MetricsFile();
+        var entries = metrics.Evaluations[spec.Name];
+        foreach (var p in predictors)
+        {
+            if (!perRun.TryGetValue(p.Name, out var of)) combined.Set(spec.Name, p.Name, entries[p.Name]);
+            else if (of.Run == 0)
+            {
+                var seeds = perRun.Where(kv => kv.Value.Model == of.Model).Select(kv => kv.Key).ToList();
+                combined.Set(spec.Name, of.Model, SeedSpread.Combine(seeds.Select(id => entries[id]).ToList()));
+                foreach (var id in seeds) combined.Set(spec.Name, id, entries[id]);
+            }
+        }
+        return new ProbeResult(spec, problem, combined);
     }
 
     /// <summary>Writes the probe's figure (error against in-context examples) as PNG or SVG, by the file's extension.</summary>
