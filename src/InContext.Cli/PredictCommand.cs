@@ -40,6 +40,7 @@ static class PredictCommand
             if (k < 1) throw new ParameterException("permutations", $"{k}: must be at least 1");
             if (dir is null && p.GetValue(standardize)) throw new InputException("--standardize rescales to a run's training distribution: give the run folder");
             if (dir is null && k > 1) throw new InputException("--permutations permutes the transformer's context: give the run folder (the baselines do not depend on the order)");
+            if (p.GetValue(outFile) is { } target) AtomicFile.EnsureWritable(target);   // refused before any work
             var run = dir is null ? null : new RunFolder(dir);
             var training = run is null ? null : TrainingDistribution.Of(run.LoadConfig());
             var contextRows = ContextCsv.ReadContext(p.GetValue(context)!, training?.NDims, training?.MaxContext);
