@@ -20,6 +20,12 @@ public class MalformedConfigTests
         C("a quoted integer", "training.batch_size: expected an integer, found '4' (quoted, so a string: drop the quotes)", Spoiled("batch_size: 4", "batch_size: \"4\"")),
         C("text for a number", "training.learning_rate: expected a finite number, found 'fast'", Spoiled("learning_rate: 0.001", "learning_rate: fast")),
         C("negative learning rate", "training.learning_rate: must be positive", Spoiled("learning_rate: 0.001", "learning_rate: -1")),
+        // a number past float32 passed the check and failed inside libtorch ("value cannot be converted to type float without overflow")
+        C("learning rate past float32", "bad.yaml: training.learning_rate: expected a number within ±3.4e38 (a float32), found '1e39'", Spoiled("learning_rate: 0.001", "learning_rate: 1e39")),
+        C("learning rate whose first Adam step is past float32", "bad.yaml: training.learning_rate: must be at most 3.4E+37: Adam's first step moves a weight by up to learning_rate / (1 − β1) = 10 × learning_rate, a float32; found 1E+38",
+            Spoiled("learning_rate: 0.001", "learning_rate: 1e38")),
+        C("output scale past float32", "bad.yaml: training.task_kwargs.scale: expected a number within ±3.4e38 (a float32), found '-1e39'", Spoiled("task: linear_regression", "task: linear_regression\n  task_kwargs: {scale: -1e39}")),
+        C("noise past float32", "bad.yaml: training.task_kwargs.noise_std: expected a number within ±3.4e38 (a float32), found '1e300'", Spoiled("task: linear_regression", "task: noisy_linear_regression\n  task_kwargs: {noise_std: 1e300}")),
         C("integer out of range", "training.train_steps: expected an integer from -2147483648 to 2147483647, found '99999999999'", Spoiled("train_steps: 4", "train_steps: 99999999999")),
         C("zero steps", "training.train_steps: must be at least 1", Spoiled("train_steps: 4", "train_steps: 0")),
         C("embedding not divisible by heads", "model.n_embd: must be divisible by n_head (2), found 15", Spoiled("n_embd: 16", "n_embd: 15")),
