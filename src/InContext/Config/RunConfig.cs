@@ -125,6 +125,9 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
         return schedule;
     }
 
+    /// <summary>The largest <c>n_positions</c>: the backbone is built for 2 × n_positions tokens, an <see cref="int"/>.</summary>
+    public const int MaxPositions = int.MaxValue / 2;
+
     /// <summary>
     /// The largest learning rate whose first Adam step, <c>learning_rate / (1 − β1)</c> with torch's
     /// β1 = 0.9 (the trainer's), fits a float32; a larger one fails inside libtorch.
@@ -137,6 +140,8 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
         void Positive(Section s, string key, int value) { if (value < 1) throw s.Error(key, $"must be at least 1, found {value}"); }
         Positive(m, "n_dims", Model.NDims);
         Positive(m, "n_positions", Model.NPositions);
+        if (Model.NPositions > MaxPositions)
+            throw m.Error("n_positions", $"must be at most {MaxPositions}: the model embeds 2 × n_positions tokens (an x and a y per point), a count that must fit an int; found {Model.NPositions}");
         Positive(m, "n_embd", Model.NEmbd);
         Positive(m, "n_layer", Model.NLayer);
         Positive(m, "n_head", Model.NHead);

@@ -22,7 +22,7 @@ public sealed record TrainingMemory(double Parameters, double ParameterBytes, do
         double e = m.NEmbd, layers = m.NLayer, d = m.NDims, heads = m.NHead;
         double rows = 2.0 * config.Training.Curriculum.Points.End, batch = config.Training.BatchSize;
         // read-in, position embeddings, per layer two LayerNorms, q/k/v, projection and the 4x MLP, final LayerNorm, read-out
-        var parameters = d * e + e + 2 * m.NPositions * e + layers * (12 * e * e + 13 * e) + 2 * e + e + 1;
+        var parameters = d * e + e + 2.0 * m.NPositions * e + layers * (12 * e * e + 13 * e) + 2 * e + e + 1;
         // per layer and row: LayerNorm inputs and outputs, q, k, v, attention output, MLP hidden (4e) and its GELU, residuals;
         // plus the attention weights of every head (rows × rows)
         var activations = batch * rows * (layers * (20 * e + 2 * heads * rows) + 4 * e + d);

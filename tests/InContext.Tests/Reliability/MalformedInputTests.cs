@@ -54,6 +54,10 @@ public class MalformedConfigTests
             "a: &a [x, x, x, x, x, x, x, x, x]\n" + string.Join("", Enumerable.Range(1, 8).Select(i => $"{(char)('a' + i)}: &{(char)('a' + i)} [{string.Join(", ", Enumerable.Repeat($"*{(char)('a' + i - 1)}", 9))}]\n")))),
         C("file too large", "larger than 1024 KiB", WriteFile("bad.yaml", TinyConfig + "\n#" + new string('x', 1 << 20))),
         C("embedding that cannot fit in memory", "training this config needs about", Spoiled("n_embd: 16", "n_embd: 1000000000")),
+        // 2 × n_positions overflowed an int: "Trying to create tensor with negative dimension" where 1e9 was refused by the memory check
+        C("positions whose tokens overflow an int", "bad.yaml: model.n_positions: must be at most 1073741823: the model embeds 2 × n_positions tokens (an x and a y per point), a count that must fit an int; found 2147483647",
+            Spoiled("n_positions: 6", "n_positions: 2147483647")),
+        C("positions just past an int's half", "model.n_positions: must be at most 1073741823", Spoiled("n_positions: 6", "n_positions: 1073741824")),
         C("batch that cannot fit in memory", "one batch's activations", Spoiled("batch_size: 4", "batch_size: 2000000000")),
         C("log every zero steps", "wandb.log_every_steps: must be at least 1", Spoiled("out_dir: runs", "out_dir: runs\nwandb: {log_every_steps: 0}")),
         C("finite data set smaller than a batch", "training.num_training_examples: must be at least batch_size (4)", Spoiled("batch_size: 4", "batch_size: 4\n  num_training_examples: 2")),
