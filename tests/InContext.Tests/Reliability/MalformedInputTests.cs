@@ -53,6 +53,13 @@ public class MalformedConfigTests
         C("YAML alias bomb", "expands to more than 100000 values", WriteFile("bad.yaml",
             "a: &a [x, x, x, x, x, x, x, x, x]\n" + string.Join("", Enumerable.Range(1, 8).Select(i => $"{(char)('a' + i)}: &{(char)('a' + i)} [{string.Join(", ", Enumerable.Repeat($"*{(char)('a' + i - 1)}", 9))}]\n")))),
         C("file too large", "larger than 1024 KiB", WriteFile("bad.yaml", TinyConfig + "\n#" + new string('x', 1 << 20))),
+        // a FIFO stands for a device here: `inherit: /dev/zero` read for 14 s and ran out of memory, a FIFO waited for a writer for ever
+        C("config that is a pipe", "pipe: is a pipe (FIFO), expected a YAML file", dir => SpecialFiles.Fifo(Path.Combine(dir, "pipe")), ["train", "pipe"]),
+        C("inherited file that is a pipe", "pipe: is a pipe (FIFO), expected a YAML file (inherited from ", dir =>
+        {
+            SpecialFiles.Fifo(Path.Combine(dir, "pipe"));
+            File.WriteAllText(Path.Combine(dir, "bad.yaml"), "inherit: [pipe]\n" + TinyConfig);
+        }),
         C("embedding that cannot fit in memory", "training this config needs about", Spoiled("n_embd: 16", "n_embd: 1000000000")),
         // 2 × n_positions overflowed an int: "Trying to create tensor with negative dimension" where 1e9 was refused by the memory check
         C("positions whose tokens overflow an int", "bad.yaml: model.n_positions: must be at most 1073741823: the model embeds 2 × n_positions tokens (an x and a y per point), a count that must fit an int; found 2147483647",
@@ -150,6 +157,10 @@ public class MalformedCommandLineTests
         C("probe-layers under a file", "afile: is a file, expected a folder", ["probe-layers", "{run}", "--out", "afile/probes"], WriteFile("afile", "x")),
         C("probe-layers with too few prompts", "--train-prompts 4: at least 10", ["probe-layers", "{run}", "--train-prompts", "4"]),
         C("dMMSE of a run without a task pool", "--models 'dmmse': the posterior mean over a run's task pool", ["eval", "{run}", "--models", "dmmse"]),
+        // ran for minutes with no output, its memory climbing past 7 GB
+        C("predict with a billion permutations", "--permutations 1000000000: at most 1000; the mean over that many random orders", ["predict", "{run}", "--context", "c.csv", "--query", "q.csv", "--permutations", "1000000000"]),
+        // hung for over 90 s with no output, creating the threads
+        C("threads past the processors", $"--threads 100000: at most {4 * Environment.ProcessorCount}, 4 × the {Environment.ProcessorCount} processor", ["train", "good.yaml", "--threads", "100000"], GoodConfig),
         C("predict with zero permutations", "--permutations 0: must be at least 1", ["predict", "{run}", "--context", "c.csv", "--query", "q.csv", "--permutations", "0"]),
         C("predict standardizing without a run", "--standardize rescales to a run's training distribution", ["predict", "--context", "c.csv", "--query", "q.csv", "--standardize"]),
         C("export over an existing file", "already exists; nothing overwritten", ["export", "{run}", "--out", "taken.pt"], WriteFile("taken.pt", "x")),

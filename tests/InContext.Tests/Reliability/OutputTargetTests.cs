@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using InContext.Storage;
 using Xunit;
 
@@ -14,17 +13,9 @@ namespace InContext.Tests.Reliability;
 /// stands for them.) Before, every writer wrote a temporary file and renamed it over whatever
 /// the path named: a FIFO, a device node (as root, /dev/null) or a link became a regular file.
 /// </summary>
-public partial class OutputTargetTests
+public class OutputTargetTests
 {
-    [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int MkFifo(string path, uint mode);
-
-    static string Fifo(string dir)
-    {
-        var path = Path.Combine(dir, "pipe");
-        Assert.True(MkFifo(path, 0x1B6 /* 0666 */) == 0, $"mkfifo failed: {Marshal.GetLastPInvokeError()}");
-        return path;
-    }
+    static string Fifo(string dir) => SpecialFiles.Fifo(Path.Combine(dir, "pipe"));
 
     /// <summary>Reads the FIFO in another process (as a shell's consumer would) while <paramref name="write"/> runs; returns what came through.</summary>
     static string ReadWhile(string fifo, Action write)
