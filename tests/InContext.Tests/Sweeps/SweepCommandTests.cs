@@ -109,6 +109,37 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void SIGTERM_ends_a_local_sweep_with_runs_still_queued_and_the_same_command_finishes_them()
+    {
+        // Before, a stopped sweep never started its queued runs yet kept waiting for them, spinning
+        // at 100% CPU for ever after its runs in progress had saved and stopped.
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid:\n  training.seed: [1, 2]\n", SweepFiles.Base(steps: 300, saveEvery: 100));
+        var folder = Path.Combine(dir, "out", "sweep");
+        int Logged(string id) => File.Exists(Path.Combine(folder, id, RunFolder.TrainLogFileName))
+            ? File.ReadAllLines(Path.Combine(folder, id, RunFolder.TrainLogFileName)).Length - 1 : 0;
+        var p = Cli.Start(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "1"]);
+        int code;
+        string stdout, stderr;
+        try
+        {
+            WaitUntil(() => Logged("seed=1") >= 20 || p.HasExited, "the first run to train 20 steps", 120);
+            Signal(p, SIGTERM);
+            (code, stdout, stderr) = Finish(p, 60);
+        }
+        finally { if (!p.HasExited) p.Kill(entireProcessTree: true); }
+        Assert.True(code == 143, $"exit {code}: {stdout}\n{stderr}");
+        Assert.DoesNotContain("seed=2 (", stdout);   // the queued run was not started
+        Assert.Contains("0 of 2 runs evaluated, 2 to resume (run the same command)", stdout);
+
+        (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "1"]);
+        Assert.True(code == 0, $"exit {code}: {stdout}\n{stderr}");
+        Assert.Matches(@"resume   seed=1 at step [1-9]\d* of 300|evaluate seed=1", stdout);
+        Assert.Contains("train    seed=2 (300 steps)", stdout);
+        Assert.Contains("2 of 2 runs evaluated", stdout);
+    }
+
+    [Fact]
     public void The_commands_it_prints_name_the_sweep_folder_it_was_given_quoted_for_the_shell()
     {
         var dir = TestPaths.TempDir();
