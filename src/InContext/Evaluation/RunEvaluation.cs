@@ -119,6 +119,8 @@ public static class RunEvaluation
     {
         foreach (var t in targets) AtomicFile.EnsureWritable(t.MetricsPath);
         var settings = request.Settings ?? new EvaluationSettings();
+        // The runs' transformers are asked one after another: one's activations at a time.
+        EvaluationMemory.Estimate(problem, settings, targets.Select(t => t.Transformer).OfType<InContextTransformer>().FirstOrDefault()?.Config).EnsureFits(problem);
         var evaluations = SelectEvaluations(problem, request.Strategies, settings.Seed);
         var asked = evaluations.Select(e => e.Name).ToHashSet();
         var keys = targets.Select(t => EvaluationKey.Of(problem, settings, t.Fingerprint)).ToList();

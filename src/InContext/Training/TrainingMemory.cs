@@ -32,12 +32,12 @@ public sealed record TrainingMemory(double Parameters, double ParameterBytes, do
     /// <summary>Refuses a config whose estimate exceeds <paramref name="availableBytes"/> (default: the memory this process may use).</summary>
     public void EnsureFits(string source, long? availableBytes = null)
     {
-        var available = availableBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var available = availableBytes ?? AvailableMemory.Bytes;
         if (TotalBytes > available)
             throw new InputException($"{source}: training this config needs about {Gb(TotalBytes)} " +
                                      $"({Parameters:G3} parameters: {Gb(7 * ParameterBytes)} with gradients, Adam state and checkpoint copies; one batch's activations: {Gb(ActivationBytes)}), " +
                                      $"more than the {Gb(available)} of memory here; make model.n_embd, model.n_layer or training.batch_size smaller");
     }
 
-    static string Gb(double bytes) => bytes >= 1e12 ? $"{bytes / 1e12:G3} TB" : $"{bytes / 1e9:0.##} GB";
+    static string Gb(double bytes) => AvailableMemory.Format(bytes);
 }

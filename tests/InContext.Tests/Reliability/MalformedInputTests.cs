@@ -115,6 +115,12 @@ public class MalformedCommandLineTests
         C("eval of an evaluation that does not apply", "'skewed': does not apply to decision_tree", ["eval", "--task", "decision_tree", "--n-dims", "3", "--points", "5", "--strategies", "skewed"]),
         C("eval of an unknown model", "--models 'cubic_spline': unknown model", ["eval", "--task", "linear_regression", "--n-dims", "3", "--points", "5", "--models", "cubic_spline"]),
         C("eval of the transformer without a run", "--models 'transformer': needs a run folder", ["eval", "--task", "linear_regression", "--n-dims", "3", "--points", "5", "--models", "transformer"]),
+        // libtorch's allocator failed on the shifts' d × d transformations: "internal error (ExternalException): DefaultCPUAllocator: can't allocate memory"
+        C("eval of more dims than memory holds", "error: evaluating linear_regression(scale=1), d=1000000, 3 points needs about 64 TB (the shifts' random d × d input transformations: 64 TB), more than the ",
+            ["eval", "--task", "linear_regression", "--n-dims", "1000000", "--points", "3"]),
+        C("eval in batches larger than memory holds", "error: evaluating linear_regression(scale=1), d=3, 3 points needs about 576 GB (a batch of prompts: 576 GB), more than the ",
+            ["eval", "--task", "linear_regression", "--n-dims", "3", "--points", "3", "--examples", "2000000000", "--batch-size", "2000000000"]),
+        C("eval of a run in batches larger than memory holds", "the transformer's activations for a batch: ", ["eval", "{run}", "--examples", "2000000000", "--batch-size", "2000000000"]),
         C("eval of no prompts", "--examples and --batch-size must be at least 1", ["eval", "--task", "linear_regression", "--examples", "0"]),
         C("eval of a folder that does not exist", "run folder not found", ["eval", "nowhere"]),
         C("eval of a folder without config", "not a run folder (no config.yaml)", ["eval", "empty"], dir => Directory.CreateDirectory(Path.Combine(dir, "empty"))),
