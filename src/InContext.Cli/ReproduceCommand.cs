@@ -50,7 +50,7 @@ static class ReproduceCommand
                     RunPlots.Write(e.Run);
                     e.AddTime(0, clock.Elapsed.TotalSeconds);
                 }
-                ConsoleTables.Print(MetricsFile.Load(e.Run.MetricsPath), e.Settings, ["standard"]);
+                ConsoleTables.Print(RunEvaluation.LoadMetrics(e.Run), e.Settings, ["standard"]);
             }
             var markdown = Reproduction.WriteSummary(dir);
             Console.WriteLine();

@@ -77,7 +77,7 @@ public sealed class Experiment(Finding finding, string outDir)
     public PlotSettings Settings => RunPlots.SettingsOf(Config, Finding.Name);
 
     /// <summary>Decides the finding from the run's metrics.json.</summary>
-    public Verdict Decide() => Finding.Decide(MetricsFile.Load(Run.MetricsPath), Settings);
+    public Verdict Decide() => Finding.Decide(RunEvaluation.LoadMetrics(Run), Settings);
 }
 
 /// <summary>The findings of <c>icl reproduce</c> as a table: per finding the claim, the numbers that decide it, the verdict and the time taken.</summary>

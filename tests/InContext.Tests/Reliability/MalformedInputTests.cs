@@ -215,7 +215,15 @@ public class MalformedFileTests
             File.WriteAllBytes(Path.Combine(run, file), bytes);
         });
 
-    const string ValidMetrics = """{"standard": {"transformer": {"mean": [4, 1], "std": [1, 1], "bootstrap_low": [3, 0.5], "bootstrap_high": [5, 1.5]}}}""";
+    /// <summary>A metrics.json entry of <paramref name="positions"/> positions (the small run's prompts have 7 points), <paramref name="mean"/> values in its mean.</summary>
+    static string Metrics(int positions, int? mean = null)
+    {
+        string Values(int n, double v) => "[" + string.Join(", ", Enumerable.Repeat(v.ToString(System.Globalization.CultureInfo.InvariantCulture), n)) + "]";
+        return "{\"standard\": {\"transformer\": {" + $"\"mean\": {Values(mean ?? positions, 2)}, \"std\": {Values(positions, 1)}, "
+               + $"\"bootstrap_low\": {Values(positions, 1.5)}, \"bootstrap_high\": {Values(positions, 2.5)}" + "}}}";
+    }
+
+    static readonly string ValidMetrics = Metrics(7);
 
     static byte[] Text(string s) => System.Text.Encoding.UTF8.GetBytes(s);
 
@@ -251,6 +259,14 @@ public class MalformedFileTests
         RunFile("an empty state.pt", ["eval", "run"], "state.pt: not a PyTorch checkpoint", "state.pt", []),
         RunFile("a malformed metrics.json", ["eval", "run", "--examples", "8"], "metrics.json: not a metrics.json", "metrics.json", Text("{ not json")),
         RunFile("a metrics.json of the wrong shape", ["plot", "run"], "metrics.json: not a metrics.json", "metrics.json", Text("{\"standard\": {\"transformer\": {\"mean\": [1]}}}")),
+        // a metrics.json edited by hand or cut short was read and shown as it was
+        RunFile("a mean shorter than its prompts", ["plot", "run"],
+            "metrics.json: not a metrics.json (standard.transformer: std has 7 values where mean has 3; expected one value per position in each)", "metrics.json", Text(Metrics(7, mean: 3))),
+        RunFile("metrics of shorter prompts than the run's, shown", ["report", "run", "--out", "r.html"],
+            "metrics.json: standard.transformer has 3 positions, expected 7, one per point of the 7-point prompts evaluated; recompute the evaluation to replace it", "metrics.json", Text(Metrics(3))),
+        RunFile("metrics of shorter prompts than the run's, reused", ["eval", "run", "--examples", "8", "--strategies", "standard"],
+            "metrics.json: standard.transformer has 3 positions, expected 7", "metrics.json", Text(Metrics(3))),
+        RunFile("an empty mean", ["plot", "run"], "metrics.json: not a metrics.json (standard.transformer: mean is empty; expected one value per position)", "metrics.json", Text(Metrics(0))),
         RunFile("a malformed train_log.csv", ["plot", "run"], "train_log.csv: line 2: loss 'x' is not a number", "train_log.csv",
             Text("step,loss,excess_loss,n_points,n_dims,seconds\n0,x,1,7,4,0.1\n")),
         RunFile("a malformed config.yaml in a run", ["eval", "run"], "config.yaml: model: required key is missing", "config.yaml", Text("training: {}\n")),
