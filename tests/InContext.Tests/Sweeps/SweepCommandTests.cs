@@ -121,19 +121,20 @@ public class SweepCommandTests
     public void SIGTERM_ends_a_local_sweep_with_runs_still_queued_and_the_same_command_finishes_them()
     {
         // Before, a stopped sweep never started its queued runs yet kept waiting for them, spinning
-        // at 100% CPU for ever after its runs in progress had saved and stopped.
+        // at 100% CPU for ever after its runs in progress had saved and stopped. Two configs (not
+        // two seeds, which would train as one pack), one at a time: the second is queued.
         var dir = TestPaths.TempDir();
-        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid:\n  training.seed: [1, 2]\n", SweepFiles.Base(steps: 300, saveEvery: 100));
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid:\n  wandb.notes: [first, second]\n", SweepFiles.Base(steps: 300, saveEvery: 100));
         var folder = Path.Combine(dir, "out", "sweep");
-        var (code, stdout, stderr) = TerminateLocalSweep(dir, jobs: 1, () => Logged(folder, "seed=1") >= 20, "the first run to train 20 steps");
+        var (code, stdout, stderr) = TerminateLocalSweep(dir, jobs: 1, () => Logged(folder, "notes=first") >= 20, "the first run to train 20 steps");
         Assert.True(code == 143, $"exit {code}: {stdout}\n{stderr}");
-        Assert.DoesNotContain("seed=2 (", stdout);   // the queued run was not started
+        Assert.DoesNotContain("notes=second (", stdout);   // the queued run was not started
         Assert.Contains("0 of 2 runs evaluated, 2 to resume (run the same command)", stdout);
 
         (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "1"]);
         Assert.True(code == 0, $"exit {code}: {stdout}\n{stderr}");
-        Assert.Matches(@"resume   seed=1 at step [1-9]\d* of 300|evaluate seed=1", stdout);
-        Assert.Contains("train    seed=2 (300 steps)", stdout);
+        Assert.Matches(@"resume   notes=first at step [1-9]\d* of 300|evaluate notes=first", stdout);
+        Assert.Contains("train    notes=second (300 steps)", stdout);
         Assert.Contains("2 of 2 runs evaluated", stdout);
     }
 
