@@ -38,8 +38,11 @@ static class PredictCommand
             var on = Devices.Parse(p.GetValue(device));   // checked with a run folder or without (the baselines run on the CPU)
             var k = p.GetValue(permutations);
             if (k < 1) throw new ParameterException("permutations", $"{k}: must be at least 1");
+            if (k > InContextRegressor.MaxPermutations)
+                throw new ParameterException("permutations", $"{k}: at most {InContextRegressor.MaxPermutations}; the mean over that many random orders is within about 3% of their spread of the mean over all orders, and more only cost time and memory");
             if (dir is null && p.GetValue(standardize)) throw new InputException("--standardize rescales to a run's training distribution: give the run folder");
             if (dir is null && k > 1) throw new InputException("--permutations permutes the transformer's context: give the run folder (the baselines do not depend on the order)");
+            if (p.GetValue(outFile) is { } target) AtomicFile.EnsureWritable(target);   // refused before any work
             var run = dir is null ? null : new RunFolder(dir);
             var training = run is null ? null : TrainingDistribution.Of(run.LoadConfig());
             var contextRows = ContextCsv.ReadContext(p.GetValue(context)!, training?.NDims, training?.MaxContext);

@@ -55,7 +55,7 @@ static class ReproduceCommand
                     ConsoleTables.EvaluateRuns(e.Runs.Select(r => r.Run).ToList(), new EvaluationRequest(Recompute: true), dev, quiet: true);
                     e.AddTime(0, clock.Elapsed.TotalSeconds);
                 }
-                ConsoleTables.Print(SeedSpread.Across(e.Runs.Select(r => MetricsFile.Load(r.Run.MetricsPath)).ToList(), seedList.Select(s => $"seed {s}").ToList(), withSeeds: true),
+                ConsoleTables.Print(SeedSpread.Across(e.Runs.Select(r => RunEvaluation.LoadMetrics(r.Run)).ToList(), seedList.Select(s => $"seed {s}").ToList(), withSeeds: true),
                     e.Settings, ["standard"]);
             }
             var markdown = Reproduction.WriteSummary(dir, at, seedList);

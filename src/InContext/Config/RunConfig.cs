@@ -98,7 +98,7 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
             tree.TryGetValue("training", out var tr) && tr is Dictionary<string, object?> trd && trd.TryGetValue("task_kwargs", out var kw) && kw is Dictionary<string, object?> kwd ? kwd : new(),
             t.IntOrNull("num_tasks"), t.IntOrNull("num_training_examples"),
             t.Choice("data", DataSamplers, "gaussian"),
-            t.Int("batch_size", 64), t.Double("learning_rate", 3e-4), t.Int("train_steps", 1000),
+            t.Int("batch_size", 64), t.Float("learning_rate", 3e-4), t.Int("train_steps", 1000),
             t.Int("save_every_steps", 1000), t.Int("keep_every_steps", -1), t.StringOrNull("resume_id"),
             curriculum, t.Int("seed", 0), t.IntListOrNull("seeds"));
 
@@ -125,12 +125,23 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
         return schedule;
     }
 
+    /// <summary>The largest <c>n_positions</c>: the backbone is built for 2 × n_positions tokens, an <see cref="int"/>.</summary>
+    public const int MaxPositions = int.MaxValue / 2;
+
+    /// <summary>
+    /// The largest learning rate whose first Adam step, <c>learning_rate / (1 − β1)</c> with torch's
+    /// β1 = 0.9 (the trainer's), fits a float32; a larger one fails inside libtorch.
+    /// </summary>
+    public const double MaxLearningRate = float.MaxValue * (1 - 0.9);
+
     /// <summary>Impossible values, caught before any training starts.</summary>
     void Validate(Section t, Section m, Section c, Section w)
     {
         void Positive(Section s, string key, int value) { if (value < 1) throw s.Error(key, $"must be at least 1, found {value}"); }
         Positive(m, "n_dims", Model.NDims);
         Positive(m, "n_positions", Model.NPositions);
+        if (Model.NPositions > MaxPositions)
+            throw m.Error("n_positions", $"must be at most {MaxPositions}: the model embeds 2 × n_positions tokens (an x and a y per point), a count that must fit an int; found {Model.NPositions}");
         Positive(m, "n_embd", Model.NEmbd);
         Positive(m, "n_layer", Model.NLayer);
         Positive(m, "n_head", Model.NHead);
@@ -145,6 +156,8 @@ public sealed record RunConfig(ModelConfig Model, TrainingConfig Training, Wandb
         Positive(t, "train_steps", Training.TrainSteps);
         Positive(t, "save_every_steps", Training.SaveEverySteps);
         if (!(Training.LearningRate > 0)) throw t.Error("learning_rate", $"must be positive, found {Training.LearningRate}");
+        if (Training.LearningRate > MaxLearningRate)
+            throw t.Error("learning_rate", $"must be at most {MaxLearningRate:G2}: Adam's first step moves a weight by up to learning_rate / (1 − β1) = 10 × learning_rate, a float32; found {Training.LearningRate:G3}");
         if (Training.NumTasks is < 1) throw t.Error("num_tasks", $"must be at least 1 (or null), found {Training.NumTasks}");
         if (Training.NumTrainingExamples is { } n && n < Training.BatchSize)
             throw t.Error("num_training_examples", $"must be at least batch_size ({Training.BatchSize}) so a batch has distinct seeds, found {n}");

@@ -36,8 +36,12 @@ public sealed class MetricsFile
 
     static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
-    /// <summary>Reads a metrics.json; a malformed file is refused in one line naming it.</summary>
-    public static MetricsFile Load(string path)
+    /// <summary>
+    /// Reads a metrics.json; a malformed file is refused in one line naming it. Every entry must
+    /// hold one value per position in each statistic, and <paramref name="positions"/> of them when
+    /// given (<see cref="EnsurePositions"/>): a file cut short or edited by hand is refused rather than shown.
+    /// </summary>
+    public static MetricsFile Load(string path, int? positions = null)
     {
         var file = new MetricsFile();
         try
@@ -49,13 +53,34 @@ public sealed class MetricsFile
                 {
                     if (stats?.Mean == null || stats.Std == null || stats.BootstrapLow == null || stats.BootstrapHigh == null)
                         throw new InvalidDataException($"{evaluation}.{model} lacks one of mean, std, bootstrap_low, bootstrap_high");
+                    CheckShape($"{evaluation}.{model}", stats);
                     file.Set(evaluation, model, stats);
                 }
         }
         catch (JsonException e) { throw new InputException($"{path}: not a metrics.json ({e.Message.Split('\n')[0]})", e); }
         catch (InvalidDataException e) { throw new InputException($"{path}: not a metrics.json ({e.Message})", e); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(path, e); }
+        if (positions is { } p) file.EnsurePositions(path, p);
         return file;
+    }
+
+    /// <summary>Refuses an entry whose statistics do not hold one value per position each.</summary>
+    static void CheckShape(string entry, PositionStats stats)
+    {
+        var n = stats.Mean.Length;
+        if (n == 0) throw new InvalidDataException($"{entry}: mean is empty; expected one value per position");
+        foreach (var (name, values) in new[] { ("std", stats.Std), ("bootstrap_low", stats.BootstrapLow), ("bootstrap_high", stats.BootstrapHigh) })
+            if (values.Length != n)
+                throw new InvalidDataException($"{entry}: {name} has {values.Length} values where mean has {n}; expected one value per position in each");
+    }
+
+    /// <summary>Refuses, naming <paramref name="path"/> and the entry, a file whose entries do not each hold <paramref name="positions"/> positions (the points of the prompts they were evaluated on).</summary>
+    public void EnsurePositions(string path, int positions)
+    {
+        foreach (var (evaluation, models) in Evaluations)
+            foreach (var (model, stats) in models)
+                if (stats.Mean.Length != positions)
+                    throw new InputException($"{path}: {evaluation}.{model} has {stats.Mean.Length} positions, expected {positions}, one per point of the {positions}-point prompts evaluated; recompute the evaluation to replace it");
     }
 
     /// <summary>Writes the file atomically. Every value must be finite: JSON has no NaN, and the evaluator refuses non-finite predictions first.</summary>

@@ -37,12 +37,16 @@ public static class RunEvaluation
     public static bool IsCurrent(RunFolder run, IEnumerable<string> evaluations, string? model = null)
     {
         if (!run.HasState || !File.Exists(run.MetricsPath)) return false;
-        var metrics = MetricsFile.Load(run.MetricsPath);
+        var metrics = LoadMetrics(run);
         var checkpoint = $", checkpoint {Checkpoints.Fingerprint(run.StatePath)}";
         bool OnThisCheckpoint(PositionStats s) => s.EvaluatedOn?.Contains(checkpoint, StringComparison.Ordinal) == true;
         return evaluations.All(e => metrics.Evaluations.TryGetValue(e, out var models)
             && (model is null ? models.Values.All(OnThisCheckpoint) : models.TryGetValue(model, out var stats) && OnThisCheckpoint(stats)));
     }
+
+    /// <summary>The run's metrics.json (metrics_&lt;step&gt;.json for a kept model), each entry checked to hold one value per point of the run's prompts.</summary>
+    public static MetricsFile LoadMetrics(RunFolder run, int? step = null) =>
+        MetricsFile.Load(run.MetricsPathFor(step), EvaluationProblem.Of(run.LoadConfig()).NPoints);
 
     /// <summary>Evaluates a trained run under its lock; writes and returns its metrics.json (metrics_&lt;step&gt;.json for a kept model).</summary>
     public static MetricsFile EvaluateRun(RunFolder run, EvaluationRequest request, Device? device = null, Action<EvaluationProgress>? progress = null) =>
@@ -106,10 +110,12 @@ public static class RunEvaluation
     {
         foreach (var t in targets) AtomicFile.EnsureWritable(t.MetricsPath);
         var settings = request.Settings ?? new EvaluationSettings();
+        // The runs' transformers are asked one after another: one's activations at a time.
+        EvaluationMemory.Estimate(problem, settings, targets.Select(t => t.Transformer).OfType<InContextTransformer>().FirstOrDefault()?.Config).EnsureFits(problem);
         var evaluations = SelectEvaluations(problem, request.Strategies, settings.Seed);
         var asked = evaluations.Select(e => e.Name).ToHashSet();
         var keys = targets.Select(t => EvaluationKey.Of(problem, settings, t.Fingerprint)).ToList();
-        var files = targets.Select((t, i) => Reusable(t.MetricsPath, EvaluationKey.ProblemPart(problem, t.Fingerprint), asked, keys[i], request.Recompute, forRun)).ToList();
+        var files = targets.Select((t, i) => Reusable(t.MetricsPath, problem.NPoints, EvaluationKey.ProblemPart(problem, t.Fingerprint), asked, keys[i], request.Recompute, forRun)).ToList();
         // Each run's models, by the name its file keeps them under; the classical learners are
         // the same for every run (same problem, same prompts), so they are asked once.
         var perTarget = targets.Select(t => SelectModels(problem, t.Transformer, request.Models, request.WithZero, t.RunBaselines)).ToList();
@@ -168,7 +174,7 @@ public static class RunEvaluation
     /// file of another problem is refused (nothing overwritten) unless <paramref name="recompute"/>;
     /// in the evaluations asked for, entries of other prompts go (a figure compares models on the same prompts).
     /// </summary>
-    static MetricsFile Reusable(string path, string problemPart, HashSet<string> asked, string key, bool recompute, bool forRun)
+    static MetricsFile Reusable(string path, int positions, string problemPart, HashSet<string> asked, string key, bool recompute, bool forRun)
     {
         var fresh = new MetricsFile();
         if (recompute || !File.Exists(path)) return fresh;
@@ -177,6 +183,7 @@ public static class RunEvaluation
             .FirstOrDefault(p => p != problemPart, problemPart);
         if (other != problemPart && !forRun)
             throw new InputException($"{path}: holds metrics of another problem ({other ?? "of unknown origin"}); nothing overwritten: write elsewhere, or recompute to replace them");
+        existing.EnsurePositions(path, positions);
         foreach (var (evaluation, models) in existing.Evaluations)
             foreach (var (model, stats) in models)
                 if (EvaluationKey.ProblemPartOf(stats.EvaluatedOn) == problemPart && (!asked.Contains(evaluation) || stats.EvaluatedOn == key))

@@ -128,12 +128,12 @@ public sealed class Experiment
 
     /// <summary>Decides the finding on each seed's metrics.json, and over the seeds.</summary>
     public SeedVerdict Decide() =>
-        new(Runs.Select(r => r.Config.Training.Seed).ToList(), Runs.Select(r => Finding.Decide(MetricsFile.Load(r.Run.MetricsPath), Settings)).ToList());
+        new(Runs.Select(r => r.Config.Training.Seed).ToList(), Runs.Select(r => Finding.Decide(RunEvaluation.LoadMetrics(r.Run), Settings)).ToList());
 
     /// <summary>Writes the seeds' mean (<see cref="SeedSpread"/>) as <c>mean/metrics.json</c> and its figures (the mean, a band from the lowest seed to the highest); returns the report's column for it.</summary>
     public ReportRun WriteMean()
     {
-        var mean = SeedSpread.Across(Runs.Select(r => MetricsFile.Load(r.Run.MetricsPath)).ToList());
+        var mean = SeedSpread.Across(Runs.Select(r => RunEvaluation.LoadMetrics(r.Run)).ToList());
         var metricsPath = Path.Combine(MeanFolder, RunFolder.MetricsFileName);
         Directory.CreateDirectory(MeanFolder);
         mean.Save(metricsPath);

@@ -33,7 +33,7 @@ public static class Figures
     {
         format = FigureExport.CheckFormat(format);
         AtomicFile.EnsureFolderWritable(outDir);
-        var metrics = RunInputs.LoadMetrics(metricsPath);
+        var metrics = RunInputs.LoadMetrics(metricsPath, settings.Positions);
         var log = RunInputs.LoadTrainLog(trainLogPath);
         var shown = metrics.Evaluations.Where(e => ErrorCurve.CanShow(e.Value, settings)).ToList();
         if (shown.Count == 0 && metrics.Evaluations.Count > 0) throw ErrorCurve.NoZero();

@@ -50,7 +50,7 @@ public static class HtmlReport
     {
         if (runs.Count == 0) throw new ArgumentException("a report needs at least one run", nameof(runs));
         AtomicFile.EnsureWritable(outPath);   // a file where a folder of the path should be: one line, before any work
-        var inputs = runs.Select(r => (Run: r, Metrics: RunInputs.LoadMetrics(r.MetricsPath), Log: RunInputs.LoadTrainLog(r.TrainLogPath))).ToList();
+        var inputs = runs.Select(r => (Run: r, Metrics: RunInputs.LoadMetrics(r.MetricsPath, r.Settings.Positions), Log: RunInputs.LoadTrainLog(r.TrainLogPath))).ToList();
         if (!inputs.Any(i => i.Metrics.Evaluations.Values.Any(e => ErrorCurve.CanShow(e, i.Run.Settings))) && inputs.Any(i => i.Metrics.Evaluations.Count > 0))
             throw ErrorCurve.NoZero();
         // Runs may differ in length: a number of examples is refused only when no run's prompts reach it.

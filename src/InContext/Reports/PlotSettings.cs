@@ -1,3 +1,4 @@
+using InContext.Evaluation;
 using InContext.Tasks;
 
 namespace InContext.Reports;
@@ -19,9 +20,11 @@ namespace InContext.Reports;
 /// <param name="RelativeToZero">Divide each error by that of predicting 0 on the same prompts, position
 /// by position (the <c>zero</c> learner's, which the metrics must hold), instead of by <see cref="Normaliser"/>:
 /// under a shift that scales the outputs, the paper's normalisation no longer puts predicting 0 at 1.</param>
+/// <param name="Positions">The points of the run's prompts, so many values each curve of its metrics must
+/// hold (<see cref="MetricsFile.EnsurePositions"/>); null when unknown.</param>
 public sealed record PlotSettings(
     string RunName, int NDims, double Normaliser, int MaxPositions, string MetricName, bool HigherIsBetter,
-    double ReferenceLevel, string ReferenceLabel, bool RelativeToZero = false)
+    double ReferenceLevel, string ReferenceLabel, bool RelativeToZero = false, int? Positions = null)
 {
     /// <summary>The settings for a run of <paramref name="task"/> with <paramref name="activeDims"/> input dims, named <paramref name="runName"/>, all from the class's own facts.</summary>
     public static PlotSettings For(FunctionClass task, int activeDims, string runName) =>

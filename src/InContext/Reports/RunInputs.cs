@@ -9,15 +9,15 @@ namespace InContext.Reports;
 /// </summary>
 public static class RunInputs
 {
-    /// <summary>Reads <paramref name="metricsPath"/>; a missing file says to evaluate the run first.</summary>
-    public static MetricsFile LoadMetrics(string metricsPath)
+    /// <summary>Reads <paramref name="metricsPath"/>, each entry of <paramref name="positions"/> values when given; a missing file says to evaluate the run first.</summary>
+    public static MetricsFile LoadMetrics(string metricsPath, int? positions = null)
     {
         if (!File.Exists(metricsPath))
         {
             var runDir = Path.GetDirectoryName(Path.GetFullPath(metricsPath)) ?? ".";
             throw new ReportInputException($"{metricsPath}: not found; evaluate the run first");
         }
-        return MetricsFile.Load(metricsPath);
+        return MetricsFile.Load(metricsPath, positions);
     }
 
     /// <summary>The logged steps, or null when there is no log (the training curve is then left out).</summary>

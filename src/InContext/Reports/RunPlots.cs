@@ -8,7 +8,8 @@ namespace InContext.Reports;
 public static class RunPlots
 {
     /// <summary>The plot settings of a run with <paramref name="config"/>, named <paramref name="name"/> in titles.</summary>
-    public static PlotSettings SettingsOf(RunConfig config, string name) => PlotSettings.For(config.CreateTask(), config.Model.NDims, name);
+    public static PlotSettings SettingsOf(RunConfig config, string name) =>
+        PlotSettings.For(config.CreateTask(), config.Model.NDims, name) with { Positions = Evaluation.EvaluationProblem.Of(config).NPoints };
 
     /// <summary>Writes every figure of the run (default: into its <c>plots/</c>); returns the files.</summary>
     public static IReadOnlyList<string> Write(RunFolder run, string? outDir = null, IReadOnlyList<string>? models = null, string format = "png", bool relativeToZero = false)

@@ -83,7 +83,7 @@ public sealed partial class Sweep
     {
         var file = System.IO.Path.GetFullPath(path);
         var merged = YamlTree.LoadWithInherit(file, out var mergedSources);   // a missing or unreadable file: one ConfigException
-        var text = System.IO.File.ReadAllText(file);
+        var text = YamlTree.ReadText(file);
         var own = YamlTree.Parse(file, text);
         own.Remove(InheritKey);
         var ownConfig = Without(own, SweepKeys);

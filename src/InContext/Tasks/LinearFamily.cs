@@ -60,5 +60,5 @@ public abstract class LinearFamily(int nDims, double scale) : FunctionClass(nDim
     }
 
     /// <summary>Reads <c>scale</c> (default 1) from a class's <c>task_kwargs</c>.</summary>
-    protected static double ReadScale(Yaml.Section kwargs) => kwargs.Double("scale", 1);
+    protected static double ReadScale(Yaml.Section kwargs) => kwargs.Float("scale", 1);
 }

@@ -21,7 +21,7 @@ public sealed class NoisyLinearRegression(int nDims, double noiseStd = 0, bool r
     /// <summary>Builds the class from its <c>task_kwargs</c> (<c>noise_std</c>, <c>renormalize_ys</c>, <c>scale</c>).</summary>
     public static NoisyLinearRegression FromKwargs(Section k, int nDims)
     {
-        var noise = k.Double("noise_std", 0);
+        var noise = k.Float("noise_std", 0);
         if (noise < 0) throw k.Error("noise_std", $"must not be negative, found {noise}");
         return new NoisyLinearRegression(nDims, noise, k.Bool("renormalize_ys", false), ReadScale(k));
     }

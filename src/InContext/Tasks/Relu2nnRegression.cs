@@ -26,7 +26,7 @@ public sealed class Relu2nnRegression(int nDims, int hiddenLayerSize = Relu2nnRe
     {
         var h = k.Int("hidden_layer_size", DefaultHiddenLayerSize);
         if (h < 1) throw k.Error("hidden_layer_size", $"must be at least 1, found {h}");
-        return new Relu2nnRegression(nDims, h, k.Double("scale", 1));
+        return new Relu2nnRegression(nDims, h, k.Float("scale", 1));
     }
 
     /// <inheritdoc/>

@@ -22,7 +22,7 @@ public sealed record TrainingMemory(double Parameters, double ParameterBytes, do
         double e = m.NEmbd, layers = m.NLayer, d = m.NDims, heads = m.NHead;
         double rows = 2.0 * config.Training.Curriculum.Points.End, batch = config.Training.BatchSize;
         // read-in, position embeddings, per layer two LayerNorms, q/k/v, projection and the 4x MLP, final LayerNorm, read-out
-        var parameters = d * e + e + 2 * m.NPositions * e + layers * (12 * e * e + 13 * e) + 2 * e + e + 1;
+        var parameters = d * e + e + 2.0 * m.NPositions * e + layers * (12 * e * e + 13 * e) + 2 * e + e + 1;
         // per layer and row: LayerNorm inputs and outputs, q, k, v, attention output, MLP hidden (4e) and its GELU, residuals;
         // plus the attention weights of every head (rows × rows)
         var activations = batch * rows * (layers * (20 * e + 2 * heads * rows) + 4 * e + d);
@@ -32,12 +32,12 @@ public sealed record TrainingMemory(double Parameters, double ParameterBytes, do
     /// <summary>Refuses a config whose estimate exceeds <paramref name="availableBytes"/> (default: the memory this process may use).</summary>
     public void EnsureFits(string source, long? availableBytes = null)
     {
-        var available = availableBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var available = availableBytes ?? AvailableMemory.Bytes;
         if (TotalBytes > available)
             throw new InputException($"{source}: training this config needs about {Gb(TotalBytes)} " +
                                      $"({Parameters:G3} parameters: {Gb(7 * ParameterBytes)} with gradients, Adam state and checkpoint copies; one batch's activations: {Gb(ActivationBytes)}), " +
                                      $"more than the {Gb(available)} of memory here; make model.n_embd, model.n_layer or training.batch_size smaller");
     }
 
-    static string Gb(double bytes) => bytes >= 1e12 ? $"{bytes / 1e12:G3} TB" : $"{bytes / 1e9:0.##} GB";
+    static string Gb(double bytes) => AvailableMemory.Format(bytes);
 }

@@ -88,13 +88,18 @@ public sealed class Section
     public int Int(string key, int? fallback = null) =>
         IntOrNull(key, required: fallback == null) ?? fallback!.Value;
 
-    /// <summary>Reads <paramref name="key"/> as a finite number, <paramref name="fallback"/> when absent; required when there is no fallback.</summary>
-    public double Double(string key, double? fallback = null)
+    /// <summary>
+    /// Reads <paramref name="key"/> as a finite number that fits a float32 (within ±3.4e38: every
+    /// number of a config ends up in float32 tensors, where a larger one fails or turns infinite),
+    /// <paramref name="fallback"/> when absent; required when there is no fallback.
+    /// </summary>
+    public double Float(string key, double? fallback = null)
     {
         var v = Raw(key, fallback == null);
         if (v == null) return fallback!.Value;
         var text = ScalarText(key, v, "a number");
-        if (v is Scalar { Quoted: false } && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return d;
+        if (v is Scalar { Quoted: false } && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
+            return Math.Abs(d) <= float.MaxValue ? d : throw Error(key, $"expected a number within ±3.4e38 (a float32), found '{Shown(text)}'");
         throw Error(key, $"expected a finite number, found {Found(v, text)}");
     }
 

@@ -47,7 +47,7 @@ public static class YamlTree
             throw new ConfigException(path, "", "is a folder, expected a YAML file");
         if (!System.IO.File.Exists(path))
             throw new ConfigException(path, "", chain.Count == 0 ? "file not found" : $"file not found (inherited from {chain.Peek()})");
-        var own = Parse(path, ReadText(path));
+        var own = Parse(path, ReadText(path, chain.Count == 0 ? null : chain.Peek()));
         chain.Push(path);
         var merged = new Dictionary<string, object?>();
         if (own.Remove("inherit", out var inherit) && inherit != null)
@@ -116,13 +116,27 @@ public static class YamlTree
     /// </summary>
     public const int MaxValues = 100_000;
 
-    static string ReadText(string path)
+    /// <summary>
+    /// The text of the config file at <paramref name="path"/> (<paramref name="inheritedFrom"/> names the
+    /// file that inherits it, for errors). Only a regular file of at most <see cref="MaxFileBytes"/> is
+    /// read, and never more than that: a pipe would wait for a writer for ever, and a device
+    /// (<c>inherit: /dev/zero</c>) or a file in /proc says it is empty and never ends.
+    /// </summary>
+    public static string ReadText(string path, string? inheritedFrom = null)
     {
+        var from = inheritedFrom is null ? "" : $" (inherited from {inheritedFrom})";
         try
         {
-            if (new FileInfo(path).Length > MaxFileBytes)
-                throw new ConfigException(path, "", $"larger than {MaxFileBytes / 1024} KiB; not a config");
-            return System.IO.File.ReadAllText(path);
+            var kind = FileKinds.Of(path);
+            if (kind != FileKind.Regular)
+                throw new ConfigException(path, "", $"is {FileKinds.Describe(kind)}, expected a YAML file{from}");
+            using var stream = System.IO.File.OpenRead(path);
+            var bytes = new byte[MaxFileBytes + 1];
+            var length = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            if (length > MaxFileBytes)
+                throw new ConfigException(path, "", $"larger than {MaxFileBytes / 1024} KiB; not a config{from}");
+            using var reader = new StreamReader(new MemoryStream(bytes, 0, length), detectEncodingFromByteOrderMarks: true);
+            return reader.ReadToEnd();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.StorageError(path, e); }
     }

@@ -92,10 +92,12 @@ static class Corpus
 
     /// <summary>
     /// Every file and folder below <paramref name="dir"/> with its content's hash; a run folder's
-    /// <c>.lock</c> by name only (it holds the name of whichever process last took it).
+    /// <c>.lock</c> by name only (it holds the name of whichever process last took it); what is
+    /// not a regular file (a FIFO) by its kind, which must not change either.
     /// </summary>
     public static string Snapshot(string dir) =>
         string.Join("\n", Directory.EnumerateFileSystemEntries(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             .Select(p => Path.GetRelativePath(dir, p) + (Directory.Exists(p) ? "/" : Path.GetFileName(p) == RunLock.FileName ? ""
+                : FileKinds.Of(p) is var kind && kind != FileKind.Regular ? $" ({kind})"
                 : " " + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(p))))));
 }

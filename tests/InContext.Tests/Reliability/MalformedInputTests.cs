@@ -20,6 +20,12 @@ public class MalformedConfigTests
         C("a quoted integer", "training.batch_size: expected an integer, found '4' (quoted, so a string: drop the quotes)", Spoiled("batch_size: 4", "batch_size: \"4\"")),
         C("text for a number", "training.learning_rate: expected a finite number, found 'fast'", Spoiled("learning_rate: 0.001", "learning_rate: fast")),
         C("negative learning rate", "training.learning_rate: must be positive", Spoiled("learning_rate: 0.001", "learning_rate: -1")),
+        // a number past float32 passed the check and failed inside libtorch ("value cannot be converted to type float without overflow")
+        C("learning rate past float32", "bad.yaml: training.learning_rate: expected a number within ±3.4e38 (a float32), found '1e39'", Spoiled("learning_rate: 0.001", "learning_rate: 1e39")),
+        C("learning rate whose first Adam step is past float32", "bad.yaml: training.learning_rate: must be at most 3.4E+37: Adam's first step moves a weight by up to learning_rate / (1 − β1) = 10 × learning_rate, a float32; found 1E+38",
+            Spoiled("learning_rate: 0.001", "learning_rate: 1e38")),
+        C("output scale past float32", "bad.yaml: training.task_kwargs.scale: expected a number within ±3.4e38 (a float32), found '-1e39'", Spoiled("task: linear_regression", "task: linear_regression\n  task_kwargs: {scale: -1e39}")),
+        C("noise past float32", "bad.yaml: training.task_kwargs.noise_std: expected a number within ±3.4e38 (a float32), found '1e300'", Spoiled("task: linear_regression", "task: noisy_linear_regression\n  task_kwargs: {noise_std: 1e300}")),
         C("integer out of range", "training.train_steps: expected an integer from -2147483648 to 2147483647, found '99999999999'", Spoiled("train_steps: 4", "train_steps: 99999999999")),
         C("zero steps", "training.train_steps: must be at least 1", Spoiled("train_steps: 4", "train_steps: 0")),
         C("embedding not divisible by heads", "model.n_embd: must be divisible by n_head (2), found 15", Spoiled("n_embd: 16", "n_embd: 15")),
@@ -47,7 +53,18 @@ public class MalformedConfigTests
         C("YAML alias bomb", "expands to more than 100000 values", WriteFile("bad.yaml",
             "a: &a [x, x, x, x, x, x, x, x, x]\n" + string.Join("", Enumerable.Range(1, 8).Select(i => $"{(char)('a' + i)}: &{(char)('a' + i)} [{string.Join(", ", Enumerable.Repeat($"*{(char)('a' + i - 1)}", 9))}]\n")))),
         C("file too large", "larger than 1024 KiB", WriteFile("bad.yaml", TinyConfig + "\n#" + new string('x', 1 << 20))),
+        // a FIFO stands for a device here: `inherit: /dev/zero` read for 14 s and ran out of memory, a FIFO waited for a writer for ever
+        C("config that is a pipe", "pipe: is a pipe (FIFO), expected a YAML file", dir => SpecialFiles.Fifo(Path.Combine(dir, "pipe")), ["train", "pipe"]),
+        C("inherited file that is a pipe", "pipe: is a pipe (FIFO), expected a YAML file (inherited from ", dir =>
+        {
+            SpecialFiles.Fifo(Path.Combine(dir, "pipe"));
+            File.WriteAllText(Path.Combine(dir, "bad.yaml"), "inherit: [pipe]\n" + TinyConfig);
+        }),
         C("embedding that cannot fit in memory", "training this config needs about", Spoiled("n_embd: 16", "n_embd: 1000000000")),
+        // 2 × n_positions overflowed an int: "Trying to create tensor with negative dimension" where 1e9 was refused by the memory check
+        C("positions whose tokens overflow an int", "bad.yaml: model.n_positions: must be at most 1073741823: the model embeds 2 × n_positions tokens (an x and a y per point), a count that must fit an int; found 2147483647",
+            Spoiled("n_positions: 6", "n_positions: 2147483647")),
+        C("positions just past an int's half", "model.n_positions: must be at most 1073741823", Spoiled("n_positions: 6", "n_positions: 1073741824")),
         C("batch that cannot fit in memory", "one batch's activations", Spoiled("batch_size: 4", "batch_size: 2000000000")),
         C("log every zero steps", "wandb.log_every_steps: must be at least 1", Spoiled("out_dir: runs", "out_dir: runs\nwandb: {log_every_steps: 0}")),
         C("finite data set smaller than a batch", "training.num_training_examples: must be at least batch_size (4)", Spoiled("batch_size: 4", "batch_size: 4\n  num_training_examples: 2")),
@@ -98,6 +115,12 @@ public class MalformedCommandLineTests
         C("eval of an evaluation that does not apply", "'skewed': does not apply to decision_tree", ["eval", "--task", "decision_tree", "--n-dims", "3", "--points", "5", "--strategies", "skewed"]),
         C("eval of an unknown model", "--models 'cubic_spline': unknown model", ["eval", "--task", "linear_regression", "--n-dims", "3", "--points", "5", "--models", "cubic_spline"]),
         C("eval of the transformer without a run", "--models 'transformer': needs a run folder", ["eval", "--task", "linear_regression", "--n-dims", "3", "--points", "5", "--models", "transformer"]),
+        // libtorch's allocator failed on the shifts' d × d transformations: "internal error (ExternalException): DefaultCPUAllocator: can't allocate memory"
+        C("eval of more dims than memory holds", "error: evaluating linear_regression(scale=1), d=1000000, 3 points needs about 64 TB (the shifts' random d × d input transformations: 64 TB), more than the ",
+            ["eval", "--task", "linear_regression", "--n-dims", "1000000", "--points", "3"]),
+        C("eval in batches larger than memory holds", "error: evaluating linear_regression(scale=1), d=3, 3 points needs about 576 GB (a batch of prompts: 576 GB), more than the ",
+            ["eval", "--task", "linear_regression", "--n-dims", "3", "--points", "3", "--examples", "2000000000", "--batch-size", "2000000000"]),
+        C("eval of a run in batches larger than memory holds", "the transformer's activations for a batch: ", ["eval", "{run}", "--examples", "2000000000", "--batch-size", "2000000000"]),
         C("eval of no prompts", "--examples and --batch-size must be at least 1", ["eval", "--task", "linear_regression", "--examples", "0"]),
         C("eval of a folder that does not exist", "run folder not found", ["eval", "nowhere"]),
         C("eval of a folder without config", "not a run folder (no config.yaml)", ["eval", "empty"], dir => Directory.CreateDirectory(Path.Combine(dir, "empty"))),
@@ -140,6 +163,10 @@ public class MalformedCommandLineTests
         C("probe-layers under a file", "afile: is a file, expected a folder", ["probe-layers", "{run}", "--out", "afile/probes"], WriteFile("afile", "x")),
         C("probe-layers with too few prompts", "--train-prompts 4: at least 10", ["probe-layers", "{run}", "--train-prompts", "4"]),
         C("dMMSE of a run without a task pool", "--models 'dmmse': the posterior mean over a run's task pool", ["eval", "{run}", "--models", "dmmse"]),
+        // ran for minutes with no output, its memory climbing past 7 GB
+        C("predict with a billion permutations", "--permutations 1000000000: at most 1000; the mean over that many random orders", ["predict", "{run}", "--context", "c.csv", "--query", "q.csv", "--permutations", "1000000000"]),
+        // hung for over 90 s with no output, creating the threads
+        C("threads past the processors", $"--threads 100000: at most {4 * Environment.ProcessorCount}, 4 × the {Environment.ProcessorCount} processor", ["train", "good.yaml", "--threads", "100000"], GoodConfig),
         C("predict with zero permutations", "--permutations 0: must be at least 1", ["predict", "{run}", "--context", "c.csv", "--query", "q.csv", "--permutations", "0"]),
         C("predict standardizing without a run", "--standardize rescales to a run's training distribution", ["predict", "--context", "c.csv", "--query", "q.csv", "--standardize"]),
         C("export over an existing file", "already exists; nothing overwritten", ["export", "{run}", "--out", "taken.pt"], WriteFile("taken.pt", "x")),
@@ -188,7 +215,15 @@ public class MalformedFileTests
             File.WriteAllBytes(Path.Combine(run, file), bytes);
         });
 
-    const string ValidMetrics = """{"standard": {"transformer": {"mean": [4, 1], "std": [1, 1], "bootstrap_low": [3, 0.5], "bootstrap_high": [5, 1.5]}}}""";
+    /// <summary>A metrics.json entry of <paramref name="positions"/> positions (the small run's prompts have 7 points), <paramref name="mean"/> values in its mean.</summary>
+    static string Metrics(int positions, int? mean = null)
+    {
+        string Values(int n, double v) => "[" + string.Join(", ", Enumerable.Repeat(v.ToString(System.Globalization.CultureInfo.InvariantCulture), n)) + "]";
+        return "{\"standard\": {\"transformer\": {" + $"\"mean\": {Values(mean ?? positions, 2)}, \"std\": {Values(positions, 1)}, "
+               + $"\"bootstrap_low\": {Values(positions, 1.5)}, \"bootstrap_high\": {Values(positions, 2.5)}" + "}}}";
+    }
+
+    static readonly string ValidMetrics = Metrics(7);
 
     static byte[] Text(string s) => System.Text.Encoding.UTF8.GetBytes(s);
 
@@ -224,6 +259,14 @@ public class MalformedFileTests
         RunFile("an empty state.pt", ["eval", "run"], "state.pt: not a PyTorch checkpoint", "state.pt", []),
         RunFile("a malformed metrics.json", ["eval", "run", "--examples", "8"], "metrics.json: not a metrics.json", "metrics.json", Text("{ not json")),
         RunFile("a metrics.json of the wrong shape", ["plot", "run"], "metrics.json: not a metrics.json", "metrics.json", Text("{\"standard\": {\"transformer\": {\"mean\": [1]}}}")),
+        // a metrics.json edited by hand or cut short was read and shown as it was
+        RunFile("a mean shorter than its prompts", ["plot", "run"],
+            "metrics.json: not a metrics.json (standard.transformer: std has 7 values where mean has 3; expected one value per position in each)", "metrics.json", Text(Metrics(7, mean: 3))),
+        RunFile("metrics of shorter prompts than the run's, shown", ["report", "run", "--out", "r.html"],
+            "metrics.json: standard.transformer has 3 positions, expected 7, one per point of the 7-point prompts evaluated; recompute the evaluation to replace it", "metrics.json", Text(Metrics(3))),
+        RunFile("metrics of shorter prompts than the run's, reused", ["eval", "run", "--examples", "8", "--strategies", "standard"],
+            "metrics.json: standard.transformer has 3 positions, expected 7", "metrics.json", Text(Metrics(3))),
+        RunFile("an empty mean", ["plot", "run"], "metrics.json: not a metrics.json (standard.transformer: mean is empty; expected one value per position)", "metrics.json", Text(Metrics(0))),
         RunFile("a malformed train_log.csv", ["plot", "run"], "train_log.csv: line 2: loss 'x' is not a number", "train_log.csv",
             Text("step,loss,excess_loss,n_points,n_dims,seconds\n0,x,1,7,4,0.1\n")),
         RunFile("a malformed config.yaml in a run", ["eval", "run"], "config.yaml: model: required key is missing", "config.yaml", Text("training: {}\n")),

@@ -75,24 +75,33 @@ public class SweepCommandTests
         Assert.Contains("InContext report: seed=1, seed=2<", html);
     }
 
+    /// <summary>The steps run <paramref name="id"/> of the sweep in <paramref name="folder"/> has logged.</summary>
+    static int Logged(string folder, string id) => File.Exists(Path.Combine(folder, id, RunFolder.TrainLogFileName))
+        ? File.ReadAllLines(Path.Combine(folder, id, RunFolder.TrainLogFileName)).Length - 1 : 0;
+
+    /// <summary>
+    /// Starts <c>icl sweep sweep.yaml --local --jobs N</c> in <paramref name="dir"/>, sends it SIGTERM once
+    /// <paramref name="ready"/> holds, and returns how it ended; fails if it has not ended a minute later.
+    /// </summary>
+    static (int code, string stdout, string stderr) TerminateLocalSweep(string dir, int jobs, Func<bool> ready, string what)
+    {
+        var p = Cli.Start(dir, ["sweep", "sweep.yaml", "--local", "--jobs", jobs.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        try
+        {
+            WaitUntil(() => ready() || p.HasExited, what, 120);
+            Signal(p, SIGTERM);
+            return Finish(p, 60);
+        }
+        finally { if (!p.HasExited) p.Kill(entireProcessTree: true); }
+    }
+
     [Fact]
     public void SIGTERM_stops_a_local_sweep_and_each_of_its_runs_saves_its_step()
     {
         var dir = TestPaths.TempDir();
         SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid:\n  training.seed: [1, 2]\n", SweepFiles.Base(steps: 100_000, saveEvery: 10_000));
         var folder = Path.Combine(dir, "out", "sweep");
-        int Logged(string id) => File.Exists(Path.Combine(folder, id, RunFolder.TrainLogFileName))
-            ? File.ReadAllLines(Path.Combine(folder, id, RunFolder.TrainLogFileName)).Length - 1 : 0;
-        var p = Cli.Start(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "2"]);
-        int code;
-        string stdout, stderr;
-        try
-        {
-            WaitUntil(() => Logged("seed=1") >= 20 && Logged("seed=2") >= 20 || p.HasExited, "both runs to train 20 steps", 120);
-            Signal(p, SIGTERM);
-            (code, stdout, stderr) = Finish(p, 60);
-        }
-        finally { if (!p.HasExited) p.Kill(entireProcessTree: true); }
+        var (code, stdout, stderr) = TerminateLocalSweep(dir, jobs: 2, () => Logged(folder, "seed=1") >= 20 && Logged(folder, "seed=2") >= 20, "both runs to train 20 steps");
         Assert.True(code == 143, $"exit {code}: {stdout}\n{stderr}");
         Assert.Matches(@"stopped  seed=1: at step [1-9]\d* \(rerun the sweep to resume it\)", stdout);
         Assert.Matches(@"stopped  seed=2: at step [1-9]\d* ", stdout);
@@ -106,6 +115,27 @@ public class SweepCommandTests
         }
         (code, stdout, _) = Cli.RunIn(dir, ["sweep", "status", folder]);
         Assert.Matches(@"\nseed=1 +[1-9]\d*/100000 +\d+\.\d{4}  stopped \(resumes when run again\)\n", stdout);
+    }
+
+    [Fact]
+    public void SIGTERM_ends_a_local_sweep_with_runs_still_queued_and_the_same_command_finishes_them()
+    {
+        // Before, a stopped sweep never started its queued runs yet kept waiting for them, spinning
+        // at 100% CPU for ever after its runs in progress had saved and stopped. Two configs (not
+        // two seeds, which would train as one pack), one at a time: the second is queued.
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid:\n  wandb.notes: [first, second]\n", SweepFiles.Base(steps: 300, saveEvery: 100));
+        var folder = Path.Combine(dir, "out", "sweep");
+        var (code, stdout, stderr) = TerminateLocalSweep(dir, jobs: 1, () => Logged(folder, "notes=first") >= 20, "the first run to train 20 steps");
+        Assert.True(code == 143, $"exit {code}: {stdout}\n{stderr}");
+        Assert.DoesNotContain("notes=second (", stdout);   // the queued run was not started
+        Assert.Contains("0 of 2 runs evaluated, 2 to resume (run the same command)", stdout);
+
+        (code, stdout, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--local", "--jobs", "1"]);
+        Assert.True(code == 0, $"exit {code}: {stdout}\n{stderr}");
+        Assert.Matches(@"resume   notes=first at step [1-9]\d* of 300|evaluate notes=first", stdout);
+        Assert.Contains("train    notes=second (300 steps)", stdout);
+        Assert.Contains("2 of 2 runs evaluated", stdout);
     }
 
     [Fact]
