@@ -23,6 +23,10 @@ static class Packs
         }).ToList();
     }
 
+    /// <summary>How tables and figures name runs: one run by its folder; a pack's runs by their pack's folder and their count.</summary>
+    public static string Name(IReadOnlyList<RunFolder> runs) =>
+        runs.Count == 1 ? runs[0].Name : $"{Path.GetFileName(Path.GetDirectoryName(runs[0].Path))} ({runs.Count} runs)";
+
     /// <summary><c>--seeds</c>: whole numbers separated by commas, e.g. <c>0,1,2</c>; null when not given.</summary>
     public static IReadOnlyList<long>? ParseSeeds(string? text)
     {

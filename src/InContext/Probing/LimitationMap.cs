@@ -98,14 +98,22 @@ public static class LimitationMap
 
     /// <summary>Sweeps every shift of <see cref="Ranges"/> over the run's transformer and the baselines, with the <paramref name="settings"/> of an evaluation; <paramref name="progress"/> hears each shift's label, strength and batch.</summary>
     public static IReadOnlyList<ShiftMeasurement> Run(RunFolder run, EvaluationSettings settings, Device? device = null,
+        Action<string, double, EvaluationProgress>? progress = null) => Run([run], settings, device, progress);
+
+    /// <summary>The map of several runs of one config (a pack's seeds): every point the seeds' mean, with each seed's error beside it; where it breaks is read on the mean.</summary>
+    public static IReadOnlyList<ShiftMeasurement> Run(IReadOnlyList<RunFolder> runs, EvaluationSettings settings, Device? device = null,
         Action<string, double, EvaluationProgress>? progress = null)
     {
-        var config = run.LoadConfig();
+        var config = runs[0].LoadConfig();
         var d = TrainedDims(config);
-        using var model = run.LoadModel(device);
-        return Ranges(config).Select(r => new ShiftMeasurement(r,
-            r.Sweep.Run(config, model, new ProbeOptions(), settings, progress: (v, p) => progress?.Invoke(r.Label, v, p))
-                .Select(x => ShiftPoint.From(x.Value, x.Result, d)).ToList())).ToList();
+        var loaded = Probe.Load(runs, device);
+        try
+        {
+            return Ranges(config).Select(r => new ShiftMeasurement(r,
+                r.Sweep.Run(loaded, new ProbeOptions(), settings, progress: (v, p) => progress?.Invoke(r.Label, v, p))
+                    .Select(x => ShiftPoint.From(x.Value, x.Result, d)).ToList())).ToList();
+        }
+        finally { Probe.Unload(loaded); }
     }
 
     /// <summary>The d of "after d and 2d examples": the active dims the run trained on (n_dims unless its curriculum stops short of them).</summary>
@@ -129,7 +137,7 @@ public static class LimitationMap
         var sb = new StringBuilder();
         foreach (var r in lines) sb.Append(string.Join("  ", r.Select((cell, c) => c == r.Length - 1 ? cell : cell.PadRight(widths[c])))).Append('\n');
         if (map.Select(m => m.Unshifted).FirstOrDefault(p => p is not null) is { } u)
-            sb.Append($"Without a shift, after {u.KAtD} and {u.KAt2D} examples: transformer {Fmt3(u.TransformerAtD)} and {Fmt3(u.TransformerAt2D)}, "
+            sb.Append($"Without a shift, after {u.KAtD} and {u.KAt2D} examples: transformer {u.AtD.TransformerText} and {u.At2D.TransformerText}{(u.SeedsAtD is { Count: > 1 } seeds ? $" (the mean ± sd of {seeds.Count} seeds; where it breaks is read on the mean)" : "")}, "
                       + $"best classical {Fmt3(u.BestAtD)} ({u.BestAtDModel}) and {Fmt3(u.BestAt2D)} ({u.BestAt2DModel}).\n");
         return sb.ToString();
     }
@@ -156,11 +164,13 @@ public static class LimitationMap
         var table = Path("limits.txt");
         AtomicFile.WriteAllText(table, Table(map, nDims));
         files.Add(table);
-        var csv = new StringBuilder("parameter,strength,transformer_at_d,least_squares_at_d,best_at_d,best_at_d_model,transformer_at_2d,least_squares_at_2d,best_at_2d,best_at_2d_model\n");
+        // For several seeds the transformer's columns are their mean, and the last two the seeds' standard deviation (empty for one run).
+        var csv = new StringBuilder("parameter,strength,transformer_at_d,least_squares_at_d,best_at_d,best_at_d_model,transformer_at_2d,least_squares_at_2d,best_at_2d,best_at_2d_model,transformer_at_d_sd,transformer_at_2d_sd\n");
+        static string Sd(ShiftErrors e) => double.IsFinite(e.TransformerSd) ? Fmt(e.TransformerSd) : "";
         foreach (var m in map)
             foreach (var p in m.Points)
                 csv.AppendLine(string.Join(",", m.Range.Sweep.Parameter, Fmt(p.Value), Fmt(p.TransformerAtD), Fmt(p.LeastSquaresAtD), Fmt(p.BestAtD), p.BestAtDModel,
-                    Fmt(p.TransformerAt2D), Fmt(p.LeastSquaresAt2D), Fmt(p.BestAt2D), p.BestAt2DModel));
+                    Fmt(p.TransformerAt2D), Fmt(p.LeastSquaresAt2D), Fmt(p.BestAt2D), p.BestAt2DModel, Sd(p.AtD), Sd(p.At2D)));
         AtomicFile.WriteAllText(Path("limits.csv"), csv.ToString());
         files.Add(Path("limits.csv"));
         return files;
@@ -186,7 +196,8 @@ public static class LimitationMap
     /// <summary>One panel: the <paramref name="errors"/> at each strength of <paramref name="values"/>, titled "<paramref name="title"/>, after k examples".</summary>
     static Plot Panel(string title, ShiftRange range, IReadOnlyList<double> values, IReadOnlyList<ShiftErrors> errors) =>
         ShiftSweepFigure.Build($"{title}, after {Examples(errors.Select(e => e.K))}", range.Label,
-            values.Zip(errors, (v, e) => new ShiftSweepPoint(v, e.Transformer, e.LeastSquares, e.Best)).ToList(), range.Logarithmic);
+            values.Zip(errors, (v, e) => new ShiftSweepPoint(v, e.Transformer, e.LeastSquares, e.Best,
+                e.Seeds?.Min() ?? double.NaN, e.Seeds?.Max() ?? double.NaN)).ToList(), range.Logarithmic);
 
     /// <summary>
     /// Panels side by side, two to a row. An odd count gets a blank last cell: left empty, it would

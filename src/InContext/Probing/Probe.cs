@@ -151,18 +151,33 @@ public static class Probe
     public static ProbeResult Run(IReadOnlyList<RunFolder> runs, ProbeOptions shift, EvaluationSettings? settings = null,
         IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<EvaluationProgress>? progress = null, bool withZero = false)
     {
+        var loaded = Load(runs, device, step);
+        try { return Run(loaded, shift, settings, models, progress, withZero); }
+        finally { Unload(loaded); }
+    }
+
+    /// <summary>Each run's config and transformer, labelled as tables name its seed ("seed 2"; by folder where seeds repeat). <see cref="Unload"/> disposes the models.</summary>
+    public static IReadOnlyList<(RunConfig Config, IPredictor Model, string Label)> Load(IReadOnlyList<RunFolder> runs, Device? device = null, int? step = null)
+    {
         var loaded = new List<(RunConfig Config, IPredictor Model, string Label)>();
         try
         {
             var configs = runs.Select(r => r.LoadConfig()).ToList();
             var labels = SeedSpread.Labels(configs.Select(c => c.Training.Seed).ToList(), runs.Select(r => r.Name).ToList());
             for (var i = 0; i < runs.Count; i++) loaded.Add((configs[i], runs[i].LoadModel(device, step), labels[i]));
-            return Run(loaded, shift, settings, models, progress, withZero);
+            return loaded;
         }
-        finally
+        catch
         {
-            foreach (var (_, model, _) in loaded) (model as IDisposable)?.Dispose();
+            Unload(loaded);
+            throw;
         }
+    }
+
+    /// <summary>Disposes the models <see cref="Load"/> loaded.</summary>
+    public static void Unload(IEnumerable<(RunConfig Config, IPredictor Model, string Label)> loaded)
+    {
+        foreach (var (_, model, _) in loaded) (model as IDisposable)?.Dispose();
     }
 
     /// <summary>Evaluates an already loaded transformer of the run with <paramref name="config"/> under <paramref name="shift"/> (sweeps load it once).</summary>
@@ -223,7 +238,9 @@ public static class Probe
     public static void WritePlot(ProbeResult result, string runName, string path, PlotSettings? settings = null)
     {
         var format = PlotFormat(path);
-        Figures.WriteEvaluation($"{runName}: {result.Evaluation.Name}", result.Errors, settings ?? result.Settings(runName), path, format: format);
+        // Several seeds: their mean, its band spanning them, not each seed's curve again.
+        var models = result.Errors.Keys.Where(k => !k.Contains(SeedSpread.Mark)).ToList();
+        Figures.WriteEvaluation($"{runName}: {result.Evaluation.Name}", result.Errors, settings ?? result.Settings(runName), path, models, format: format);
     }
 
     /// <summary>The figure format of a file name (png or svg, by its extension); anything else is refused.</summary>

@@ -78,10 +78,16 @@ public sealed record ShiftSweep(string Parameter, IReadOnlyList<double> Values)
     /// predicting 0 under each shift); the model is loaded once. Every value is checked before the first probe runs.
     /// </summary>
     public IReadOnlyList<(double Value, ProbeResult Result)> Run(RunFolder run, ProbeOptions options, EvaluationSettings settings,
+        IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<double, EvaluationProgress>? progress = null) =>
+        Run([run], options, settings, models, device, step, progress);
+
+    /// <summary>The sweep over several runs of one config (a pack's seeds): at each value the seeds' mean beside each seed (<see cref="Probe.Run(IReadOnlyList{RunFolder}, ProbeOptions, EvaluationSettings?, IReadOnlyList{string}?, Device?, int?, Action{EvaluationProgress}?, bool)"/>); each model loaded once.</summary>
+    public IReadOnlyList<(double Value, ProbeResult Result)> Run(IReadOnlyList<RunFolder> runs, ProbeOptions options, EvaluationSettings settings,
         IReadOnlyList<string>? models = null, Device? device = null, int? step = null, Action<double, EvaluationProgress>? progress = null)
     {
-        using var model = run.LoadModel(device, step);
-        return Run(run.LoadConfig(), model, options, settings, models, progress);
+        var loaded = Probe.Load(runs, device, step);
+        try { return Run(loaded, options, settings, models, progress); }
+        finally { Probe.Unload(loaded); }
     }
 
     /// <summary>The fewest points any of the sweep's prompts have (a sweep of <c>points</c> varies them); refused as <see cref="Probe.Build"/> refuses a value out of range.</summary>
@@ -90,10 +96,15 @@ public sealed record ShiftSweep(string Parameter, IReadOnlyList<double> Values)
 
     /// <summary>The same sweep with the run's config and model already loaded (the limitation map sweeps several shifts with one model).</summary>
     public IReadOnlyList<(double Value, ProbeResult Result)> Run(RunConfig config, IPredictor model, ProbeOptions options, EvaluationSettings settings,
+        IReadOnlyList<string>? models = null, Action<double, EvaluationProgress>? progress = null) =>
+        Run([(config, model, "")], options, settings, models, progress);
+
+    /// <summary>The same sweep with several runs' configs and models already loaded.</summary>
+    public IReadOnlyList<(double Value, ProbeResult Result)> Run(IReadOnlyList<(RunConfig Config, IPredictor Model, string Label)> runs, ProbeOptions options, EvaluationSettings settings,
         IReadOnlyList<string>? models = null, Action<double, EvaluationProgress>? progress = null)
     {
-        foreach (var v in Values) Probe.Build(config, Apply(options, v), settings.Seed);
-        return Values.Select(v => (v, Probe.Run(config, model, Apply(options, v), settings, models, p => progress?.Invoke(v, p), withZero: true))).ToList();
+        foreach (var v in Values) Probe.Build(runs[0].Config, Apply(options, v), settings.Seed);
+        return Values.Select(v => (v, Probe.Run(runs, Apply(options, v), settings, models, p => progress?.Invoke(v, p), withZero: true))).ToList();
     }
 }
 
@@ -104,15 +115,16 @@ public sealed record ShiftSweep(string Parameter, IReadOnlyList<double> Values)
 /// </summary>
 /// <remarks>Prompts shorter than 2d + 1 points are read at their last position instead (<see cref="KAt2D"/>), and likewise for d.</remarks>
 public sealed record ShiftPoint(double Value, double TransformerAtD, double TransformerAt2D, double LeastSquaresAtD, double LeastSquaresAt2D,
-    double BestAtD, string BestAtDModel, double BestAt2D, string BestAt2DModel, int KAtD = 0, int KAt2D = 0)
+    double BestAtD, string BestAtDModel, double BestAt2D, string BestAt2DModel, int KAtD = 0, int KAt2D = 0,
+    IReadOnlyList<double>? SeedsAtD = null, IReadOnlyList<double>? SeedsAt2D = null)
 {
     /// <summary>Errors below this share of predicting 0's count as solved: no learner "breaks" against an exact one.</summary>
     public const double Solved = 0.05;
 
     /// <summary>The errors after d examples (or the last position of shorter prompts).</summary>
-    public ShiftErrors AtD => new(KAtD, TransformerAtD, LeastSquaresAtD, BestAtD, BestAtDModel);
+    public ShiftErrors AtD => new(KAtD, TransformerAtD, LeastSquaresAtD, BestAtD, BestAtDModel, SeedsAtD);
     /// <summary>The errors after 2d examples (or the last position of shorter prompts).</summary>
-    public ShiftErrors At2D => new(KAt2D, TransformerAt2D, LeastSquaresAt2D, BestAt2D, BestAt2DModel);
+    public ShiftErrors At2D => new(KAt2D, TransformerAt2D, LeastSquaresAt2D, BestAt2D, BestAt2DModel, SeedsAt2D);
 
     /// <summary>Whether the transformer errs more than twice the best baseline (and is not itself solving the task) after k = d or 2d examples.</summary>
     public bool BreaksAtD => TransformerAtD > 2 * BestAtD && TransformerAtD > Solved;
@@ -124,26 +136,37 @@ public sealed record ShiftPoint(double Value, double TransformerAtD, double Tran
     {
         var ks = ShiftErrors.AtDAnd2D(result, nDims);
         var (d, d2) = (ShiftErrors.At(result, ks[0]), ShiftErrors.At(result, ks[1]));
-        return new ShiftPoint(value, d.Transformer, d2.Transformer, d.LeastSquares, d2.LeastSquares, d.Best, d.BestModel, d2.Best, d2.BestModel, d.K, d2.K);
+        return new ShiftPoint(value, d.Transformer, d2.Transformer, d.LeastSquares, d2.LeastSquares, d.Best, d.BestModel, d2.Best, d2.BestModel, d.K, d2.K, d.Seeds, d2.Seeds);
     }
 }
 
 /// <summary>
 /// Errors relative to predicting 0 (under the same shift) after <see cref="K"/> in-context examples:
 /// the transformer's, least squares' and the best classical learner's (the lowest of the baselines
-/// there, named by <see cref="BestModel"/>); NaN where a model was not evaluated.
+/// there, named by <see cref="BestModel"/>); NaN where a model was not evaluated. For several runs
+/// (a pack's seeds) <see cref="Transformer"/> is the seeds' mean, and <see cref="Seeds"/> each seed's.
 /// </summary>
-public sealed record ShiftErrors(int K, double Transformer, double LeastSquares, double Best, string BestModel)
+public sealed record ShiftErrors(int K, double Transformer, double LeastSquares, double Best, string BestModel, IReadOnlyList<double>? Seeds = null)
 {
+    /// <summary>The seeds' standard deviation of the transformer's error (NaN for one run).</summary>
+    public double TransformerSd => Seeds is { Count: > 1 } s ? Evaluation.SeedSpread.StandardDeviation(s) : double.NaN;
+
+    /// <summary>The transformer's error as a table shows it: "0.180", or for seeds "0.180 ± 0.012".</summary>
+    public string TransformerText => double.IsFinite(TransformerSd)
+        ? $"{Transformer.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)} ± {TransformerSd.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)}"
+        : Transformer.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The errors after <paramref name="k"/> examples in a probe's result (which must include the <c>zero</c> learner).</summary>
     public static ShiftErrors At(ProbeResult result, int k)
     {
         var errors = result.Errors;
         var zero = errors[ZeroPredictor.Id].Mean;
         double Of(string model) => errors.TryGetValue(model, out var e) && k < e.Mean.Length && k < zero.Length ? e.Mean[k] / zero[k] : double.NaN;
-        var (best, bestModel) = errors.Keys.Where(m => m is not (InContextTransformer.Id or ZeroPredictor.Id))
+        // The classical learners: not the transformer, not predicting 0, not one seed's entry of a run's own model.
+        var (best, bestModel) = errors.Keys.Where(m => m is not (InContextTransformer.Id or ZeroPredictor.Id) && !m.Contains(Evaluation.SeedSpread.Mark))
             .Select(m => (Of(m), m)).Where(t => double.IsFinite(t.Item1)).DefaultIfEmpty((double.NaN, "")).MinBy(t => t.Item1);
-        return new ShiftErrors(k, Of(InContextTransformer.Id), Of(Baselines.LeastSquares.Id), best, bestModel);
+        var seeds = errors.Keys.Where(m => m.StartsWith(InContextTransformer.Id + Evaluation.SeedSpread.Mark, StringComparison.Ordinal)).Select(Of).ToList();
+        return new ShiftErrors(k, Of(InContextTransformer.Id), Of(Baselines.LeastSquares.Id), best, bestModel, seeds.Count > 0 ? seeds : null);
     }
 
     /// <summary>

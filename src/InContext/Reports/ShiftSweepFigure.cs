@@ -5,8 +5,8 @@ using ScottPlot;
 
 namespace InContext.Reports;
 
-/// <summary>One strength of a shift and the three errors a limitation figure draws there.</summary>
-public sealed record ShiftSweepPoint(double Strength, double Transformer, double LeastSquares, double BestBaseline);
+/// <summary>One strength of a shift and the three errors a limitation figure draws there; for several seeds, the transformer's lowest and highest seed (its band).</summary>
+public sealed record ShiftSweepPoint(double Strength, double Transformer, double LeastSquares, double BestBaseline, double TransformerLow = double.NaN, double TransformerHigh = double.NaN);
 
 /// <summary>
 /// How a learner's error moves as a shift grows: error relative to predicting 0 (under the same
@@ -33,7 +33,16 @@ public static class ShiftSweepFigure
             line.LinePattern = pattern;
             line.LegendText = label;
         }
-        Line(p => p.Transformer, ModelPalette.For(InContextTransformer.Id), ModelDisplay.Name(InContextTransformer.Id), LinePattern.Solid);
+        var transformer = ModelPalette.For(InContextTransformer.Id);
+        if (points.All(p => double.IsFinite(p.TransformerLow) && double.IsFinite(p.TransformerHigh)))
+        {
+            // Several seeds: the line is their mean, the band spans them, lowest to highest.
+            var band = plot.Add.FillY(xs, points.Select(p => p.TransformerLow).ToArray(), points.Select(p => p.TransformerHigh).ToArray());
+            band.FillColor = transformer.WithAlpha(0.2);
+            band.LineWidth = 0;
+            band.LegendText = "seeds, lowest to highest";
+        }
+        Line(p => p.Transformer, transformer, ModelDisplay.Name(InContextTransformer.Id) + (points.All(p => double.IsFinite(p.TransformerLow)) ? ", mean of the seeds" : ""), LinePattern.Solid);
         Line(p => p.LeastSquares, ModelPalette.For(LeastSquares.Id), ModelDisplay.Name(LeastSquares.Id), LinePattern.Solid);
         Line(p => p.BestBaseline, Best, "best classical learner", LinePattern.Dotted);
         var zero = plot.Add.HorizontalLine(1, 1.5f, ErrorFigure.TrivialColor, LinePattern.Dashed);
