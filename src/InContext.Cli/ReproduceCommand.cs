@@ -18,9 +18,10 @@ static class ReproduceCommand
         var scale = new Option<string>("--scale") { Description = $"The experiments' scale: {string.Join("; ", Scale.All.Select(s => $"{s.Name}, {s.Description}"))}.", DefaultValueFactory = _ => Scale.Cpu.Name };
         var seeds = new Option<string?>("--seeds") { Description = "The seeds each finding is decided over, trained together as one pack (default 0,1,2; one seed decides nothing, and says so)." };
         var device = Devices.Option();
+        var graphs = Devices.CudaGraphsOption();
         var cmd = new Command("reproduce", "The paper's four findings: trains one experiment per finding (conf/reproduce/SCALE) over several seeds, evaluates each against its baselines, "
                                            + "and writes a report and a summary of which findings hold, decided over the seeds by rules fixed before any result. A second call continues where the first stopped.")
-            { only, outDir, scale, seeds, device };
+            { only, outDir, scale, seeds, device, graphs };
         cmd.SetAction(p =>
         {
             var findings = Lists.Split(p.GetValue(only)) is { } names ? names.Select(PaperFindings.Get).ToList() : PaperFindings.All.ToList();
@@ -45,7 +46,7 @@ static class ReproduceCommand
                     {
                         if (trainer.NextStep > 0) Console.WriteLine($"  resuming at step {trainer.NextStep} of {total}");
                         return (outcome = ConsoleProgress.Train(trainer, total, title)) == TrainingOutcome.Finished;
-                    }, dev);
+                    }, dev, Devices.CudaGraphs(p.GetValue(graphs)));
                     e.AddTime(clock.Elapsed.TotalSeconds, 0);
                     if (!done) return outcome == TrainingOutcome.Terminated ? ExitCodes.Terminated : ExitCodes.Interrupted;
                 }
