@@ -27,10 +27,14 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
     public Device Device { get; }
 
     /// <summary>
-    /// Builds the model and draws its initial weights from the CPU's global generator, then moves
-    /// it to <paramref name="device"/>: one seed gives the same initial model on every device.
+    /// Builds the model and draws its initial weights on the CPU, then moves it to
+    /// <paramref name="device"/>: one seed gives the same initial model on every device. With
+    /// <paramref name="seed"/> the weights come from a generator of their own seeded by it, exactly
+    /// those <c>manual_seed(seed)</c> and the global generator give (the same draws in the same
+    /// order), but out of reach of any other thread drawing from the global generator meanwhile;
+    /// without one, from the global generator as it stands.
     /// </summary>
-    public InContextTransformer(ModelConfig config, Device? device = null) : base("InContextTransformer")
+    public InContextTransformer(ModelConfig config, Device? device = null, long? seed = null) : base("InContextTransformer")
     {
         Config = config;
         Device = device ?? CPU;
@@ -38,8 +42,38 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
         _backbone = new GPT2Backbone(2 * config.NPositions, config.NEmbd, config.NLayer, config.NHead, null);
         _read_out = nn.Linear(config.NEmbd, 1);
         RegisterComponents();
-        InitializeWeights();
+        using (var generator = seed is { } s ? new Generator((ulong)s) : null)
+        {
+            if (generator is not null) DefaultInitialization(generator);
+            InitializeWeights(generator);
+        }
         if (Device.type != DeviceType.CPU) this.to(Device);
+    }
+
+    /// <summary>
+    /// The draws the modules' constructors make from the global generator, in their order, made
+    /// again from <paramref name="generator"/>: PyTorch's default Linear (kaiming-uniform weight,
+    /// uniform bias) for the read-in, N(0, 1) for the position embedding (then redrawn below), the
+    /// read-out's Linear. TorchSharp's <c>nn.init</c> functions ignore a generator, hence the
+    /// tensors' own <c>uniform_</c> and <c>normal_</c>, which run the same kernels.
+    /// </summary>
+    void DefaultInitialization(Generator generator)
+    {
+        using var _ = no_grad();
+        void Linear(Linear layer)
+        {
+            var fanIn = (double)layer.weight!.shape[1];
+            // torch::nn::init::kaiming_uniform_(a = sqrt(5)): gain / sqrt(fan_in), times sqrt(3), in this order
+            var a = Math.Sqrt(5);
+            var std = Math.Sqrt(2.0 / (1 + a * a)) / Math.Sqrt(fanIn);
+            var bound = Math.Sqrt(3.0) * std;
+            layer.weight.uniform_(-bound, bound, generator);
+            var biasBound = 1 / Math.Sqrt(fanIn);
+            layer.bias!.uniform_(-biasBound, biasBound, generator);
+        }
+        Linear(_read_in);
+        _backbone.wpe.weight!.normal_(0, 1, generator);
+        Linear(_read_out);
     }
 
     /// <summary>The transformer's id in metrics.json and <c>--models</c>.</summary>
@@ -57,16 +91,16 @@ public sealed class InContextTransformer : nn.Module<Tensor, Tensor, Tensor>, IP
     /// <c>nn.Linear</c>s of the paper's <c>TransformerModel</c>, outside the backbone, so they keep
     /// PyTorch's default Linear initialisation (which TorchSharp shares).
     /// </summary>
-    void InitializeWeights()
+    void InitializeWeights(Generator? generator)
     {
         using var _ = no_grad();
         var projectionStd = 0.02 / Math.Sqrt(2.0 * Config.NLayer);
         foreach (var (name, p) in _backbone.named_parameters())
         {
-            if (name.EndsWith("c_proj.weight")) nn.init.normal_(p, 0, projectionStd);
+            if (name.EndsWith("c_proj.weight")) p.normal_(0, projectionStd, generator);
             else if (name.Contains("ln_") && name.EndsWith(".weight")) nn.init.ones_(p);
             else if (name.EndsWith(".bias") || name.EndsWith("bias")) nn.init.zeros_(p);
-            else nn.init.normal_(p, 0, 0.02);
+            else p.normal_(0, 0.02, generator);
         }
     }
 

@@ -108,8 +108,8 @@ public static class SeedPacks
     /// <summary>
     /// Trains <paramref name="runs"/> (one config's seeds) to <paramref name="totalSteps"/> as one pack,
     /// calling <paramref name="train"/> with the <see cref="Trainer"/> (a progress bar, or just
-    /// <c>trainer.Train(total)</c>). Runs already there are left alone; runs at different steps (a
-    /// kill between two runs' saves) are brought together by the trainer itself. Returns false when
+    /// <c>trainer.Train(total)</c>). Runs at different steps (a kill between two runs' saves) are
+    /// brought together by the trainer itself; runs already done ride along, written nothing. Returns false when
     /// <paramref name="train"/> was stopped (progress saved). A run that diverges stops alone while
     /// the others train on; then <see cref="TrainingDivergedException"/> names each that did.
     /// </summary>
@@ -117,9 +117,11 @@ public static class SeedPacks
         Device? device = null, bool? cudaGraphs = null)
     {
         EnsurePackable(runs.Select(r => r.Config).ToList());
-        var pending = runs.Where(r => StepsDone(r.Run) < totalSteps).Select(r => (r.Config, (RunFolder?)r.Run)).ToList();
-        if (pending.Count == 0) return true;
-        using var trainer = new Trainer(pending, device, cudaGraphs, packed: runs.Count > 1);
+        if (runs.All(r => StepsDone(r.Run) >= totalSteps)) return true;
+        // Every run of the pack, those already there too: they ride along, written nothing, so that
+        // the runs behind take their remaining steps in the very pack they started in (a pack's
+        // arithmetic depends on how many it holds).
+        using var trainer = new Trainer(runs.Select(r => (r.Config, (RunFolder?)r.Run)).ToList(), device, cudaGraphs, packed: runs.Count > 1);
         return train(trainer);
     }
 }

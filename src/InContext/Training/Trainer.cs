@@ -155,9 +155,9 @@ public sealed class Trainer : IDisposable
                 var runLock = run?.Lock("training");
                 try
                 {
-                    // The model's initial weights come from the run seed too, so two runs with one seed are one run.
-                    manual_seed(Seeds.ModelInitialisation(config.Training.Seed));
-                    var model = new InContextTransformer(config.Model, Device);
+                    // The model's initial weights come from the run seed too, so two runs with one seed are one
+                    // run, from a generator of their own (another thread drawing meanwhile changes nothing).
+                    var model = new InContextTransformer(config.Model, Device, Seeds.ModelInitialisation(config.Training.Seed));
                     var optimizer = optim.Adam(model.parameters(), lr: config.Training.LearningRate);
                     var member = new TrainingMember(config, run, model, optimizer, new TrainingData(config), runLock);
                     members.Add(member);

@@ -205,4 +205,42 @@ public class InContextTransformerTests
         public string DisplayName => Name;
         public Tensor Predict(Tensor xs, Tensor ys) => model.Predict(xs, ys);
     }
+
+    /// <summary>
+    /// A seed's initial weights drawn from a generator of their own are the very ones manual_seed and
+    /// the global generator give (every run trained before keeps its trajectory), and another
+    /// thread drawing from the global generator meanwhile changes none of them.
+    /// </summary>
+    [Fact]
+    public void A_seeds_initial_weights_come_from_their_own_generator_and_equal_the_global_ones()
+    {
+        var config = new InContext.Config.ModelConfig("gpt2", 5, 11, 32, 2, 2);
+        InContextTransformer Global()
+        {
+            lock (typeof(InContextTransformerTests))
+            {
+                manual_seed(1234);
+                return new InContextTransformer(config);
+            }
+        }
+        using var global = Global();
+        using var stop = new CancellationTokenSource();
+        var noise = Task.Run(() => { while (!stop.IsCancellationRequested) using (randn(1000)) { } });
+        try
+        {
+            for (var trial = 0; trial < 5; trial++)
+            {
+                using var own = new InContextTransformer(config, seed: 1234);
+                var a = global.named_parameters().ToList();
+                var b = own.named_parameters().ToList();
+                for (var i = 0; i < a.Count; i++)
+                    Assert.True(a[i].parameter.equal(b[i].parameter).all().item<bool>(), $"{a[i].name} differs");
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            noise.Wait();
+        }
+    }
 }
