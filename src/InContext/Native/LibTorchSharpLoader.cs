@@ -107,7 +107,7 @@ public static partial class NativeRuntime
         var here = Path.GetDirectoryName(torchSharp.Location);
         if (!string.IsNullOrEmpty(here) && LibTorchLocation.LibTorchPackageVersion() is { } version)
             candidates.Add(Path.Combine(here, "..", "..", "..", "..", LibTorchPackage, version, "runtimes", "linux-x64", "native"));
-        return candidates.Select(Path.GetFullPath).FirstOrDefault(d => LibTorchFiles.All(f => File.Exists(Path.Combine(d, f))));
+        return candidates.Select(d => Path.GetFullPath(d).TrimEnd('/')).FirstOrDefault(d => LibTorchFiles.All(f => File.Exists(Path.Combine(d, f))));
     }
 
     /// <summary>The version of a libtorch package's native folder (…/libtorch-cpu-linux-x64/2.10.0/runtimes/linux-x64/native), or null.</summary>
