@@ -264,13 +264,17 @@ public static partial class LibTorchLocation
 
     /// <summary>"2.10" for TorchSharp 0.107 (its private const libtorchPackageVersion "2.10.0.0";
     /// read by reflection so that TorchSharp's type initialiser does not run).</summary>
-    public static string? ExpectedVersion()
-    {
-        var f = typeof(torch).GetField("libtorchPackageVersion", BindingFlags.NonPublic | BindingFlags.Static);
-        return f?.GetRawConstantValue() is string s ? MajorMinor(s) : null;
-    }
+    public static string? ExpectedVersion() => RawLibTorchPackageVersion() is { } v ? MajorMinor(v) : null;
 
-    static string MajorMinor(string version)
+    /// <summary>The version of TorchSharp's libtorch packages as the NuGet cache names their folders
+    /// ("2.10.0" for TorchSharp 0.107's "2.10.0.0": NuGet drops a fourth part that is 0).</summary>
+    internal static string? LibTorchPackageVersion() =>
+        RawLibTorchPackageVersion() is { } v ? Regex.Replace(v, @"^(\d+\.\d+\.\d+)\.0$", "$1") : null;
+
+    static string? RawLibTorchPackageVersion() =>
+        typeof(torch).GetField("libtorchPackageVersion", BindingFlags.NonPublic | BindingFlags.Static)?.GetRawConstantValue() as string;
+
+    internal static string MajorMinor(string version)
     {
         var m = Regex.Match(version, @"^(\d+)\.(\d+)");
         return m.Success ? $"{m.Groups[1].Value}.{m.Groups[2].Value}" : version;
@@ -311,7 +315,7 @@ public static partial class LibTorchLocation
     }
 
     /// <summary>realpath(3): symbolic links resolved all along the path, as /proc/self/maps shows it.</summary>
-    static string RealPath(string path)
+    internal static string RealPath(string path)
     {
         var p = RealPathNative(path, 0);
         if (p == 0) return Path.GetFullPath(path);

@@ -15,6 +15,21 @@ public static partial class NativeRuntime
         typeof(NativeRuntime).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
             .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "InContext.TorchBackend")?.Value ?? "cpu";
 
+    /// <summary>
+    /// What a program that runs without this repository's build step calls first, before its first
+    /// tensor (the notebooks' extension, the labs in labs/): bounds libtorch's thread spinning and
+    /// keeps freed memory, as <c>icl</c> does at start (<see cref="BoundThreadSpinning"/>,
+    /// <see cref="KeepFreedMemory"/>), and loads TorchSharp's libtorch and native library
+    /// (<see cref="EnsureLibTorchSharpLoads"/>).
+    /// </summary>
+    /// <returns>What <see cref="EnsureLibTorchSharpLoads"/> did, in one line.</returns>
+    public static string Prepare()
+    {
+        BoundThreadSpinning();
+        KeepFreedMemory();
+        return EnsureLibTorchSharpLoads();
+    }
+
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
 

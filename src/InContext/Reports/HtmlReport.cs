@@ -33,6 +33,8 @@ public static class HtmlReport
         td.best { background: #e6f2e6; }
         .swatch { display: inline-block; width: .8em; height: .8em; margin-right: .4em; vertical-align: baseline; }
         caption { caption-side: top; text-align: left; color: #666; font-size: .9em; }
+        section > img { max-width: 100%; height: auto; display: block; margin: .6em 0; }
+        pre { background: #f6f6f6; padding: .4em .6em; font-size: .85em; overflow-x: auto; }
         """;
 
     /// <summary>
@@ -64,16 +66,8 @@ public static class HtmlReport
     {
         var html = new StringBuilder();
         var title = heading ?? "InContext report: " + string.Join(", ", runs.Select(r => r.Run.Settings.RunName));
-        html.Append($"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n<title>{E(title)}</title>\n<style>\n{Css}</style>\n</head>\n<body>\n");
-        html.Append($"<h1>{E(title)}</h1>\n");
-        if (summary is not null)
-        {
-            html.Append($"<table class=\"summary\">\n<caption>{E(summary.Caption)}</caption>\n<thead>\n<tr>");
-            foreach (var h in summary.Header) html.Append($"<th>{E(h)}</th>");
-            html.Append("</tr>\n</thead>\n<tbody>\n");
-            foreach (var row in summary.Rows) html.Append("<tr>").Append(string.Concat(row.Select(c => $"<td>{E(c)}</td>"))).Append("</tr>\n");
-            html.Append("</tbody>\n</table>\n");
-        }
+        Head(html, title);
+        if (summary is not null) PlainTable(html, summary, "summary");
         html.Append($"<div class=\"grid\" style=\"grid-template-columns: repeat({runs.Count}, minmax(24em, 1fr));\">\n");
 
         foreach (var (run, _, _) in runs)
@@ -95,6 +89,23 @@ public static class HtmlReport
 
         html.Append("</div>\n</body>\n</html>\n");
         return html.ToString();
+    }
+
+    /// <summary>The page's start, up to and including its heading: a title, the shared style.</summary>
+    internal static void Head(StringBuilder html, string title)
+    {
+        html.Append($"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n<title>{E(title)}</title>\n<style>\n{Css}</style>\n</head>\n<body>\n");
+        html.Append($"<h1>{E(title)}</h1>\n");
+    }
+
+    /// <summary>A <see cref="ReportTable"/>, every cell as text.</summary>
+    internal static void PlainTable(StringBuilder html, ReportTable table, string cssClass)
+    {
+        html.Append($"<table class=\"{E(cssClass)}\">\n<caption>{E(table.Caption)}</caption>\n<thead>\n<tr>");
+        foreach (var h in table.Header) html.Append($"<th>{E(h)}</th>");
+        html.Append("</tr>\n</thead>\n<tbody>\n");
+        foreach (var row in table.Rows) html.Append("<tr>").Append(string.Concat(row.Select(c => $"<td>{E(c)}</td>"))).Append("</tr>\n");
+        html.Append("</tbody>\n</table>\n");
     }
 
     static void Cell(StringBuilder html, string kind, Action body)
@@ -160,8 +171,8 @@ public static class HtmlReport
         html.Append("</tbody>\n</table>\n");
     }
 
-    static void Image(StringBuilder html, byte[] png, string alt, int width, int height) =>
+    internal static void Image(StringBuilder html, byte[] png, string alt, int width, int height) =>
         html.Append($"<img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\" alt=\"{E(alt)}\" width=\"{width}\" height=\"{height}\" />\n");
 
-    static string E(string text) => WebUtility.HtmlEncode(text);
+    internal static string E(string text) => WebUtility.HtmlEncode(text);
 }
