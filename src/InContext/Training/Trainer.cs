@@ -126,7 +126,7 @@ public sealed class Trainer : IDisposable
     /// <param name="run">The run folder, or null for a test run that writes nothing.</param>
     /// <param name="device">The device to train on (null: the CPU).</param>
     /// <param name="cudaGraphs">On a CUDA device: true replays steps from CUDA graphs (the shim must
-    /// load), false runs them eagerly, null uses graphs when the shim is there (<see cref="CudaGraphs.DefaultPath"/>).</param>
+    /// load), false runs them eagerly, null uses graphs when the shim is there (<see cref="Native.CudaGraphs.DefaultPath"/>).</param>
     public Trainer(RunConfig config, RunFolder? run, Device? device = null, bool? cudaGraphs = null)
         : this([(config, run)], device, cudaGraphs) { }
 
