@@ -3,7 +3,25 @@ using System.Runtime.InteropServices;
 namespace InContext.Storage;
 
 /// <summary>What a path names, links followed: nothing, a regular file, a folder, or one of the things a writer must not replace.</summary>
-public enum FileKind { Missing, Regular, Folder, CharacterDevice, BlockDevice, Pipe, Socket, Other }
+public enum FileKind
+{
+    /// <summary>Nothing at the path (or a link to nothing).</summary>
+    Missing,
+    /// <summary>A regular file: replaced atomically.</summary>
+    Regular,
+    /// <summary>A folder.</summary>
+    Folder,
+    /// <summary>A character device (<c>/dev/null</c>, a terminal): written through.</summary>
+    CharacterDevice,
+    /// <summary>A block device (a disk): never written.</summary>
+    BlockDevice,
+    /// <summary>A named pipe (FIFO): written through.</summary>
+    Pipe,
+    /// <summary>A socket: never written.</summary>
+    Socket,
+    /// <summary>Anything else the kernel reports.</summary>
+    Other,
+}
 
 /// <summary>
 /// Tells a regular file from a device, a pipe or a socket, which .NET's file API does not
