@@ -267,4 +267,34 @@ public class SweepCommandTests
         Assert.Contains($"RUNS+=('{Path.Combine(dir, "out", "sweep")}'/\"$id\")", stdout);
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
+
+    /// <summary>
+    /// An array task of the batch script, run by bash as Slurm would run it (the array's ids in the
+    /// environment), trains its pack of seeds as one and evaluates them; `icl sweep status` then
+    /// finds both runs evaluated.
+    /// </summary>
+    [Fact]
+    public void A_batch_scripts_task_trains_its_pack_of_seeds_and_evaluates_them()
+    {
+        var dir = TestPaths.TempDir();
+        SweepFiles.Write(dir, "inherit: base.yaml\nout_dir: out\ngrid: {training.seed: [1, 2]}\n");
+        var (code, script, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml", "--slurm", "--dry-run"]);
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = Cli.RunIn(dir, ["sweep", "sweep.yaml"]);   // the folder, as a submission prepares it
+        Assert.True(code == 0, stderr);
+        var folder = Path.Combine(dir, "out", "sweep");
+        var path = Path.Combine(folder, "slurm", "task.sh");
+        File.WriteAllText(path, script);
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [path]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["SLURM_ARRAY_JOB_ID"] = "7";
+        start.Environment["SLURM_ARRAY_TASK_ID"] = "0";
+        using var task = System.Diagnostics.Process.Start(start)!;
+        var output = task.StandardOutput.ReadToEndAsync();
+        var errors = task.StandardError.ReadToEndAsync();
+        Assert.True(task.WaitForExit(300_000), "the task did not finish");
+        Assert.True(task.ExitCode == 0, $"exit {task.ExitCode}: {output.Result}\n{errors.Result}");
+        Assert.Contains("2 seeds packed (1, 2)", output.Result);
+        (code, var status, _) = Cli.RunIn(dir, ["sweep", "status", folder]);
+        Assert.Contains("2 runs: 2 evaluated, 0 failed, 0 to do", status);
+    }
 }
