@@ -9,25 +9,12 @@ namespace InContext.Tests.Evaluation;
 /// <summary>A pack's runs evaluated in one pass: each file as if the run were evaluated alone.</summary>
 public class PackEvaluationTests
 {
-    static RunConfig Config => RunConfig.Parse("""
-        model: {family: gpt2, n_dims: 3, n_positions: 7, n_embd: 16, n_layer: 1, n_head: 2}
-        training:
-          task: linear_regression
-          batch_size: 8
-          learning_rate: 0.001
-          train_steps: 10
-          curriculum:
-            dims: {start: 3, end: 3, inc: 1, interval: 10}
-            points: {start: 7, end: 7, inc: 1, interval: 10}
-        out_dir: runs
-        """);
+    static RunConfig Config => Tests.Training.TinyPack.Config;
 
     [Fact]
     public void Evaluated_in_one_pass_each_run_gets_the_file_it_gets_alone()
     {
-        var dir = TestPaths.TempDir();
-        var runs = SeedPacks.Members(Config, [0, 1, 2]).Select(c => (c, new RunFolder(Path.Combine(dir, $"seed={c.Training.Seed}")))).ToList();
-        Assert.True(SeedPacks.Train(runs, 10, t => t.Train(10)));
+        var runs = Tests.Training.TinyPack.Trained();
         var request = new EvaluationRequest(Strategies: ["standard", "noisyLR"], Settings: new EvaluationSettings(32, 16));
         var together = RunEvaluation.EvaluateRuns(runs.Select(r => r.Item2).ToList(), request);
         var files = runs.Select(r => File.ReadAllText(r.Item2.MetricsPath)).ToList();

@@ -10,25 +10,7 @@ namespace InContext.Tests.Probing;
 /// <summary>Probes and the limitation map of a pack's seeds: their mean, with each seed beside it.</summary>
 public class PackProbeTests
 {
-    static IReadOnlyList<RunFolder> Pack()
-    {
-        var config = RunConfig.Parse("""
-            model: {family: gpt2, n_dims: 3, n_positions: 7, n_embd: 16, n_layer: 1, n_head: 2}
-            training:
-              task: linear_regression
-              batch_size: 8
-              learning_rate: 0.001
-              train_steps: 10
-              curriculum:
-                dims: {start: 3, end: 3, inc: 1, interval: 10}
-                points: {start: 7, end: 7, inc: 1, interval: 10}
-            out_dir: runs
-            """);
-        var dir = TestPaths.TempDir();
-        var runs = SeedPacks.Members(config, [0, 1, 2]).Select(c => (c, new RunFolder(Path.Combine(dir, $"seed={c.Training.Seed}")))).ToList();
-        Assert.True(SeedPacks.Train(runs, 10, t => t.Train(10)));
-        return runs.Select(r => r.Item2).ToList();
-    }
+    static IReadOnlyList<RunFolder> Pack() => Tests.Training.TinyPack.Trained().Select(r => r.Run).ToList();
 
     [Fact]
     public void A_probe_of_a_pack_is_the_mean_of_probing_each_seed_alone_with_each_seed_beside_it()
