@@ -133,8 +133,8 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// Builds a pack of <paramref name="runs"/>: configs that differ only in <c>training.seed</c> (and
     /// in what says where and how often to write), each run folder locked and its <c>state.pt</c>
-    /// resumed, all at one step. One run trains as a single model unless <paramref name="packed"/>;
-    /// several always as one packed model.
+    /// resumed; runs ahead of the others ride along until the pack reaches them. One run trains as
+    /// a single model unless <paramref name="packed"/>; several always as one packed model.
     /// </summary>
     /// <param name="runs">The runs: each config with its folder (null: a test run that writes nothing).</param>
     /// <param name="device">The device to train on (null: the CPU).</param>

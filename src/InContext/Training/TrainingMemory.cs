@@ -10,7 +10,7 @@ namespace InContext.Training;
 /// moments (four copies, as <see cref="FlatAdam"/> keeps them), copies made while a checkpoint
 /// is written (three more), and one batch's activations for the backward pass.
 /// </summary>
-public sealed record TrainingMemory(double Parameters, double ParameterBytes, double ActivationBytes)
+public sealed record TrainingMemory(double Parameters, double ParameterBytes, double ActivationBytes, int Members = 1)
 {
     /// <summary>The estimate in all: seven float32 copies of the parameters plus the activations.</summary>
     public double TotalBytes => 7 * ParameterBytes + ActivationBytes;
@@ -26,7 +26,7 @@ public sealed record TrainingMemory(double Parameters, double ParameterBytes, do
         // per layer and row: LayerNorm inputs and outputs, q, k, v, attention output, MLP hidden (4e) and its GELU, residuals;
         // plus the attention weights of every head (rows × rows)
         var activations = batch * rows * (layers * (20 * e + 2 * heads * rows) + 4 * e + d);
-        return new TrainingMemory(members * parameters, 4 * members * parameters, 4 * members * activations);
+        return new TrainingMemory(members * parameters, 4 * members * parameters, 4 * members * activations, members);
     }
 
     /// <summary>Refuses a config whose estimate exceeds <paramref name="availableBytes"/> (default: the memory this process may use).</summary>
@@ -34,9 +34,9 @@ public sealed record TrainingMemory(double Parameters, double ParameterBytes, do
     {
         var available = availableBytes ?? AvailableMemory.Bytes;
         if (TotalBytes > available)
-            throw new InputException($"{source}: training this config needs about {Gb(TotalBytes)} " +
+            throw new InputException($"{source}: training this config{(Members > 1 ? $" as a pack of {Members} seeds" : "")} needs about {Gb(TotalBytes)} " +
                                      $"({Parameters:G3} parameters: {Gb(7 * ParameterBytes)} with gradients, Adam state and checkpoint copies; one batch's activations: {Gb(ActivationBytes)}), " +
-                                     $"more than the {Gb(available)} of memory here; make model.n_embd, model.n_layer or training.batch_size smaller");
+                                     $"more than the {Gb(available)} of memory here; make model.n_embd, model.n_layer or training.batch_size smaller{(Members > 1 ? ", or train fewer seeds at once" : "")}");
     }
 
     static string Gb(double bytes) => AvailableMemory.Format(bytes);

@@ -19,4 +19,18 @@ public class TrainingMemoryTests
         var e = Assert.Throws<InputException>(() => estimate.EnsureFits("run.yaml", availableBytes: 64L << 30));
         Assert.StartsWith("run.yaml: training this config needs about ", e.Message);
     }
+
+    [Fact]
+    public void A_pack_of_seeds_needs_that_many_times_one_runs_memory_and_is_refused_saying_so()
+    {
+        var config = RunConfig.Parse(TrainingConfigs.Tiny(steps: 1, saveEvery: 1));
+        var one = TrainingMemory.Estimate(config);
+        var three = TrainingMemory.Estimate(config, 3);
+        Assert.Equal(3 * one.TotalBytes, three.TotalBytes, 6);
+        var room = (long)(2 * one.TotalBytes);
+        one.EnsureFits("run.yaml", availableBytes: room);
+        var e = Assert.Throws<InputException>(() => three.EnsureFits("run.yaml", availableBytes: room));
+        Assert.StartsWith("run.yaml: training this config as a pack of 3 seeds needs about ", e.Message);
+        Assert.EndsWith(", or train fewer seeds at once", e.Message);
+    }
 }
