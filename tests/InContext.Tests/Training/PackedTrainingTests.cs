@@ -103,4 +103,27 @@ public class PackedTrainingTests(ITestOutputHelper output)
         Directory.CreateDirectory(to);
         foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
     }
+
+    /// <summary>
+    /// One seed of a pack whose Adam state goes non-finite (made so by hand, as an overflow would)
+    /// stops alone: its folder keeps its last good checkpoint and says why in error.txt, the other
+    /// seeds train to the end, and training ends in the one exception that names the seed.
+    /// </summary>
+    [Fact]
+    public void A_seed_that_diverges_stops_alone_and_the_others_train_on()
+    {
+        var dir = TestPaths.TempDir();
+        var runs = SeedPacks.Members(Config(0) with { Training = Config(0).Training with { SaveEverySteps = 2 } }, [0, 1, 2])
+            .Select(c => (c, (InContext.Storage.RunFolder?)new InContext.Storage.RunFolder(Path.Combine(dir, $"seed={c.Training.Seed}")))).ToList();
+        using (var first = new Trainer(runs)) first.Train(4);
+        using var pack = new Trainer(runs);
+        using (no_grad()) ((TorchSharp.Modules.Adam.State)pack.Members[1].Optimizer.state_dict().State[3]).exp_avg_sq.fill_(float.PositiveInfinity);
+        var e = Assert.Throws<TrainingDivergedException>(() => pack.Train(10));
+        Assert.Matches(@"^training diverged at step 4 \(seed 1; the pack's other runs trained on\): Adam's second moment \(exp_avg_sq\) not finite after the update .*seed=1/state\.pt still holds step 3, the last good checkpoint", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        int Saved(int seed) => InContext.Interop.CheckpointStep.Read(Path.Combine(dir, $"seed={seed}", "state.pt"))!.Value;
+        Assert.Equal([9, 3, 9], new[] { Saved(0), Saved(1), Saved(2) });
+        Assert.StartsWith("error: training diverged at step 4 (seed 1", File.ReadAllText(Path.Combine(dir, "seed=1", "error.txt")));
+        Assert.False(File.Exists(Path.Combine(dir, "seed=0", "error.txt")));
+    }
 }
