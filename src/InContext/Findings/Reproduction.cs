@@ -20,7 +20,7 @@ public sealed record Scale(string Name, string Description)
 {
     /// <summary>Tiny model, small d, tens of thousands of steps: the four findings × 3 seeds in about two hours on a 2-core CPU.</summary>
     public static readonly Scale Cpu = new("cpu", "the paper's tiny model at small d, sized for a 2-core CPU");
-    /// <summary>The small model at the paper's learning rate, sized so that the four findings × 3 seeds fit ten minutes on one H200.</summary>
+    /// <summary>The small model at the paper's learning rate, sized so that the four findings × 3 seeds should fit ten minutes on one H200 (estimated from one seed; not yet timed as packs).</summary>
     public static readonly Scale Gpu = new("gpu", "the paper's small model at its learning rate, sized for ten minutes of one GPU");
     /// <summary>The paper's own four configs, unchanged: hours per finding on a GPU.</summary>
     public static readonly Scale Paper = new("paper", "the paper's own configs (standard model, d = 20, 500k steps)");
